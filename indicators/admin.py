@@ -1,0 +1,80 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Document, Indicator, Responsibility, Target, Task
+
+
+class TargetInline(admin.TabularInline):
+    model = Target
+    extra = 0
+    fields = ("document", "year", "comparator", "value", "clause", "quote")
+    autocomplete_fields = ("document",)
+
+
+class ResponsibilityInline(admin.TabularInline):
+    model = Responsibility
+    extra = 0
+    fields = ("document", "department_as_written", "department", "role", "clause", "quote")
+    autocomplete_fields = ("document", "department")
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    list_display = ("code", "title_zh", "kind", "issued_year", "issued_on")
+    list_filter = ("kind",)
+    search_fields = ("code", "title_zh", "title_en")
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_zh", "unit", "value_kind", "category", "frequency")
+    list_filter = ("category", "value_kind", "frequency", "targets__document")
+    search_fields = ("code", "name_zh", "name_en")
+    inlines = [TargetInline, ResponsibilityInline]
+
+
+@admin.register(Target)
+class TargetAdmin(admin.ModelAdmin):
+    list_display = ("indicator", "document", "clause", "comparator", "value", "year")
+    list_filter = ("document", "year", "comparator")
+    search_fields = ("indicator__code", "indicator__name_zh", "quote", "clause")
+    autocomplete_fields = ("indicator", "document")
+    list_select_related = ("indicator", "document")
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    list_display = ("code", "clause", "title_zh", "document")
+    list_filter = ("document",)
+    search_fields = ("code", "title_zh", "quote")
+    autocomplete_fields = ("document",)
+    list_select_related = ("document",)
+
+
+@admin.register(Responsibility)
+class ResponsibilityAdmin(admin.ModelAdmin):
+    list_display = (
+        "subject",
+        "department_as_written",
+        "current_department_name",
+        "role",
+        "document",
+        "clause",
+    )
+    list_filter = ("document", "role", "department")
+    search_fields = (
+        "department_as_written",
+        "department__name_zh",
+        "indicator__name_zh",
+        "task__title_zh",
+    )
+    autocomplete_fields = ("indicator", "task", "department", "document")
+    list_select_related = ("indicator", "task", "document", "department__successor__successor")
+
+    @admin.display(description=_("指标或任务"))
+    def subject(self, obj: Responsibility) -> str:
+        return str(obj.indicator or obj.task)
+
+    @admin.display(description=_("现部门"))
+    def current_department_name(self, obj: Responsibility) -> str:
+        return obj.current_department.name_zh

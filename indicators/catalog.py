@@ -1,0 +1,281 @@
+"""Reading and checking the catalogue fixtures (``fixtures/catalog/*.yaml``).
+
+The format is described in ``fixtures/FORMAT.md``. This module only reads and validates; the
+writes live in :func:`indicators.services.catalog_load`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from .choices import (
+    Aggregation,
+    Category,
+    Comparator,
+    DocumentKind,
+    Frequency,
+    ResponsibilityRole,
+    ValueKind,
+)
+
+DOCUMENT_FILES = ("outline_2023.yaml", "action_plan_2023.yaml", "plan_2016.yaml")
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+class CatalogError(ValueError):
+    """The fixtures contradict themselves or their sources; the message lists every problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("catalogue fixtures are invalid:\n  - " + "\n  - ".join(problems))
+
+
+def squeeze(text: str) -> str:
+    """Remove all whitespace; quotes are checked against sources squeezed the same way."""
+    return _WHITESPACE.sub("", text or "")
+
+
+@cache
+def _squeezed_source(path: Path) -> str:
+    return squeeze(path.read_text(encoding="utf-8"))
+
+
+def quote_in_source(quote: str, sources_dir: Path, quote_file: str) -> bool:
+    needle = squeeze(quote)
+    return bool(needle) and needle in _squeezed_source(Path(sources_dir) / quote_file)
+
+
+def to_decimal(value) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"not a number: {value!r}") from None
+
+
+@dataclass
+class Catalog:
+    """The parsed fixtures, keyed as the loader needs them."""
+
+    documents: list[dict] = field(default_factory=list)
+    departments: list[dict] = field(default_factory=list)
+    indicators: list[dict] = field(default_factory=list)
+    targets: list[dict] = field(default_factory=list)
+    tasks: list[dict] = field(default_factory=list)
+    responsibilities: list[dict] = field(default_factory=list)
+    reported_values: list[dict] = field(default_factory=list)
+
+    def alias_map(self) -> dict[str, str]:
+        """Every spelling of every department (code, names, aliases) → department code."""
+        names: dict[str, str] = {}
+        for dept in self.departments:
+            for name in (dept["code"], dept["name_zh"], *dept.get("aliases", [])):
+                names.setdefault(name, dept["code"])
+        return names
+
+
+def _read_yaml(path: Path):
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def read_catalog(directory: Path) -> Catalog:
+    directory = Path(directory)
+    catalog = Catalog(
+        documents=_read_yaml(directory / "documents.yaml") or [],
+        departments=_read_yaml(directory / "departments.yaml") or [],
+        reported_values=_read_yaml(directory / "reported_values.yaml") or [],
+    )
+    for name in DOCUMENT_FILES:
+        path = directory / name
+        if not path.exists():
+            continue
+        data = _read_yaml(path) or {}
+        document = data["document"]
+        catalog.indicators.extend(data.get("indicators") or [])
+        for key in ("targets", "tasks", "responsibilities"):
+            for row in data.get(key) or []:
+                row.setdefault("document", document)
+                getattr(catalog, key).append(row)
+    return catalog
+
+
+def validate_catalog(catalog: Catalog, sources_dir: Path) -> None:
+    """Raise :class:`CatalogError` listing every inconsistency, or return quietly."""
+    problems: list[str] = []
+    documents = {doc["code"]: doc for doc in catalog.documents}
+    for doc in catalog.documents:
+        if doc.get("kind") not in DocumentKind.values:
+            problems.append(f"document {doc['code']}: kind {doc.get('kind')!r}")
+        for key in ("source_file", "quote_file"):
+            if not (Path(sources_dir) / doc[key]).exists():
+                problems.append(f"document {doc['code']}: {key} {doc[key]} not found")
+
+    def check_quote(where: str, row: dict, document_code: str | None = None) -> None:
+        code = document_code or row.get("document")
+        doc = documents.get(code)
+        if doc is None:
+            problems.append(f"{where}: unknown document {code!r}")
+            return
+        if not row.get("clause"):
+            problems.append(f"{where}: no clause")
+        if not quote_in_source(row.get("quote", ""), sources_dir, doc["quote_file"]):
+            problems.append(
+                f"{where}: quote not found verbatim in {doc['quote_file']}: {row.get('quote')!r}"
+            )
+
+    # Departments.
+    dept_codes = {}
+    for dept in catalog.departments:
+        if dept["code"] in dept_codes:
+            problems.append(f"department {dept['code']}: defined twice")
+        dept_codes[dept["code"]] = dept
+    seen_alias: dict[str, str] = {}
+    for dept in catalog.departments:
+        where = f"department {dept['code']}"
+        status = dept.get("status")
+        successor = dept.get("successor")
+        if status == "historical":
+            if successor not in dept_codes:
+                problems.append(f"{where}: successor {successor!r} is not a department")
+        elif status == "current":
+            if successor:
+                problems.append(f"{where}: a current department has no successor")
+        else:
+            problems.append(f"{where}: status {status!r}")
+        for alias in {dept["name_zh"], *dept.get("aliases", [])}:
+            owner = seen_alias.setdefault(alias, dept["code"])
+            if owner != dept["code"]:
+                problems.append(f"{where}: alias {alias!r} also belongs to {owner}")
+        for i, source in enumerate(dept.get("sources") or []):
+            check_quote(f"{where} source {i + 1}", source)
+    for dept in catalog.departments:  # every chain of successors ends at a current department
+        seen, code = set(), dept["code"]
+        while code in dept_codes and dept_codes[code].get("status") == "historical":
+            if code in seen:
+                problems.append(f"department {dept['code']}: successor cycle")
+                break
+            seen.add(code)
+            code = dept_codes[code].get("successor")
+
+    # Indicators.
+    indicators = {}
+    for ind in catalog.indicators:
+        where = f"indicator {ind['code']}"
+        if ind["code"] in indicators:
+            problems.append(f"{where}: defined twice")
+        indicators[ind["code"]] = ind
+        for key, choices in (
+            ("value_kind", ValueKind),
+            ("frequency", Frequency),
+            ("category", Category),
+            ("aggregation", Aggregation),
+        ):
+            if ind.get(key) not in choices.values:
+                problems.append(f"{where}: {key} {ind.get(key)!r}")
+        try:
+            low, high = to_decimal(ind.get("min_value")), to_decimal(ind.get("max_value"))
+            if low is not None and high is not None and low > high:
+                problems.append(f"{where}: min_value > max_value")
+        except ValueError as exc:
+            problems.append(f"{where}: {exc}")
+
+    # Targets.
+    target_keys = set()
+    for target in catalog.targets:
+        where = f"target {target.get('document')}/{target.get('indicator')}/{target.get('year')}"
+        ind = indicators.get(target.get("indicator"))
+        if ind is None:
+            problems.append(f"{where}: unknown indicator")
+            continue
+        key = (target["indicator"], target["document"], target.get("year"))
+        if key in target_keys:
+            problems.append(f"{where}: defined twice")
+        target_keys.add(key)
+        if target.get("comparator") not in Comparator.values:
+            problems.append(f"{where}: comparator {target.get('comparator')!r}")
+        try:
+            value = to_decimal(target.get("value"))
+        except ValueError as exc:
+            problems.append(f"{where}: {exc}")
+            value = None
+        if (value is None) != (ind["value_kind"] == ValueKind.QUALITATIVE):
+            problems.append(f"{where}: a value is required unless the indicator is qualitative")
+        check_quote(where, target)
+
+    # Tasks and responsibilities.
+    tasks = {}
+    for task in catalog.tasks:
+        where = f"task {task['code']}"
+        if task["code"] in tasks:
+            problems.append(f"{where}: defined twice")
+        tasks[task["code"]] = task
+        check_quote(where, task)
+    aliases = catalog.alias_map()
+    responsibility_keys = set()
+    for i, resp in enumerate(catalog.responsibilities):
+        subject = resp.get("indicator") or resp.get("task")
+        where = f"responsibility {resp.get('document')}/{subject}/{resp.get('department')}"
+        if bool(resp.get("indicator")) == bool(resp.get("task")):
+            problems.append(f"{where}: name exactly one of indicator or task")
+        elif resp.get("indicator") and resp["indicator"] not in indicators:
+            problems.append(f"{where}: unknown indicator")
+        elif resp.get("task") and resp["task"] not in tasks:
+            problems.append(f"{where}: unknown task")
+        if resp.get("department") not in aliases:
+            problems.append(f"{where}: department {resp.get('department')!r} matches no department")
+        if resp.get("role") not in ResponsibilityRole.values:
+            problems.append(f"{where}: role {resp.get('role')!r}")
+        key = (
+            resp.get("indicator"),
+            resp.get("task"),
+            aliases.get(resp.get("department")),
+            resp.get("document"),
+            resp.get("role"),
+        )
+        if key in responsibility_keys:
+            problems.append(f"{where}: listed twice (row {i + 1})")
+        responsibility_keys.add(key)
+        check_quote(where, resp)
+
+    # Reported values.
+    from reports.periods import Period  # local import: reports depends on indicators
+
+    value_keys = set()
+    for rv in catalog.reported_values:
+        where = f"reported value {rv.get('indicator')}/{rv.get('department')}/{rv.get('period')}"
+        ind = indicators.get(rv.get("indicator"))
+        if ind is None:
+            problems.append(f"{where}: unknown indicator")
+        if rv.get("department") not in dept_codes:
+            problems.append(f"{where}: unknown department code")
+        try:
+            Period.parse(str(rv.get("period")))
+        except ValueError:
+            problems.append(f"{where}: bad period")
+        try:
+            value = to_decimal(rv.get("value"))
+            if value is None:
+                problems.append(f"{where}: no value")
+            elif ind is not None:
+                low, high = to_decimal(ind.get("min_value")), to_decimal(ind.get("max_value"))
+                if (low is not None and value < low) or (high is not None and value > high):
+                    problems.append(f"{where}: value outside the indicator's valid range")
+        except ValueError as exc:
+            problems.append(f"{where}: {exc}")
+        key = (rv.get("indicator"), rv.get("department"), str(rv.get("period")))
+        if key in value_keys:
+            problems.append(f"{where}: defined twice")
+        value_keys.add(key)
+        check_quote(where, rv)
+
+    if problems:
+        raise CatalogError(problems)

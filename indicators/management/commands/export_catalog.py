@@ -1,0 +1,28 @@
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from indicators.exports import rows_to_csv, rows_to_xlsx
+from indicators.selectors import CATALOG_COLUMNS, catalog_rows
+
+
+class Command(BaseCommand):
+    help = "Export the catalogue, one row per target (csv in UTF-8, or xlsx)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+        parser.add_argument("--output", type=Path, help="file to write (default: standard output)")
+
+    def handle(self, *args, format="csv", output=None, **options):
+        rows = list(catalog_rows())
+        data = (rows_to_csv if format == "csv" else rows_to_xlsx)(CATALOG_COLUMNS, rows)
+        if output:
+            output.write_bytes(data)
+            self.stderr.write(f"{len(rows)} targets written to {output}")
+        elif format == "xlsx" and sys.stdout.isatty():
+            self.stderr.write("xlsx is binary: give --output FILE")
+        else:
+            self.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()

@@ -1,0 +1,261 @@
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .choices import (
+    Aggregation,
+    Category,
+    Comparator,
+    DocumentKind,
+    Frequency,
+    ResponsibilityRole,
+    ValueKind,
+)
+
+
+class Document(models.Model):
+    """A source document: a plan that sets targets, or an article that reports figures."""
+
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=DocumentKind.choices)
+    title_zh = models.CharField(_("标题"), max_length=200)
+    title_en = models.CharField(_("英文标题"), max_length=300, blank=True)
+    issuer_zh = models.CharField(_("发布机关"), max_length=300, blank=True)
+    issued_on = models.DateField(_("发布日期"), null=True, blank=True)
+    issued_year = models.PositiveSmallIntegerField(_("发布年份"))
+    date_note = models.TextField(_("日期说明"), blank=True)
+    horizon_years = models.JSONField(_("目标年份"), default=list, blank=True)
+    source_file = models.CharField(_("原文文件"), max_length=100)
+    quote_file = models.CharField(
+        _("引用文本文件"), max_length=100, help_text=_("引用核对所用的文本（繁体原文的简体副本）。")
+    )
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("文件")
+        verbose_name_plural = _("文件")
+        ordering = ["issued_year", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=DocumentKind.values), name="document_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title_zh
+
+
+class Indicator(models.Model):
+    """A measurable quantity (or a qualitative target) that departments report on."""
+
+    code = models.CharField(_("代码"), max_length=64, unique=True)
+    name_zh = models.CharField(_("名称"), max_length=200)
+    name_en = models.CharField(_("英文名称"), max_length=300, blank=True)
+    unit = models.CharField(_("单位"), max_length=20, blank=True)
+    value_kind = models.CharField(_("数值类型"), max_length=20, choices=ValueKind.choices)
+    decimals = models.PositiveSmallIntegerField(_("小数位数"), default=2)
+    min_value = models.DecimalField(
+        _("有效范围下限"), max_digits=20, decimal_places=6, null=True, blank=True
+    )
+    max_value = models.DecimalField(
+        _("有效范围上限"), max_digits=20, decimal_places=6, null=True, blank=True
+    )
+    frequency = models.CharField(
+        _("填报频率"), max_length=16, choices=Frequency.choices, default=Frequency.QUARTERLY
+    )
+    category = models.CharField(_("类别"), max_length=20, choices=Category.choices)
+    aggregation = models.CharField(
+        _("全区汇总方式"), max_length=8, choices=Aggregation.choices, default=Aggregation.LEAD
+    )
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("指标")
+        verbose_name_plural = _("指标")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(value_kind__in=ValueKind.values), name="indicator_value_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(frequency__in=Frequency.values), name="indicator_frequency_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=Category.values), name="indicator_category_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(aggregation__in=Aggregation.values), name="indicator_aggregation_valid"
+            ),
+            models.CheckConstraint(condition=Q(decimals__lte=6), name="indicator_decimals_max_6"),
+            models.CheckConstraint(
+                condition=Q(min_value__isnull=True)
+                | Q(max_value__isnull=True)
+                | Q(min_value__lte=models.F("max_value")),
+                name="indicator_range_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name_zh
+
+    @property
+    def is_qualitative(self) -> bool:
+        return self.value_kind == ValueKind.QUALITATIVE
+
+    def in_range(self, value: Decimal) -> bool:
+        if self.min_value is not None and value < self.min_value:
+            return False
+        return not (self.max_value is not None and value > self.max_value)
+
+
+class Target(models.Model):
+    """What a document says an indicator must reach by a year."""
+
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("指标"), on_delete=models.CASCADE, related_name="targets"
+    )
+    document = models.ForeignKey(
+        Document, verbose_name=_("文件"), on_delete=models.PROTECT, related_name="targets"
+    )
+    year = models.PositiveSmallIntegerField(_("目标年份"))
+    comparator = models.CharField(_("比较方式"), max_length=2, choices=Comparator.choices)
+    value = models.DecimalField(_("目标值"), max_digits=20, decimal_places=6, null=True, blank=True)
+    clause = models.CharField(_("条款"), max_length=40)
+    quote = models.TextField(_("原文"))
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("目标")
+        verbose_name_plural = _("目标")
+        ordering = ["indicator__code", "year", "document__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "document", "year"], name="target_unique_per_document_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(comparator__in=Comparator.values), name="target_comparator_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=2000, year__lte=2100), name="target_year_plausible"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        value = "—" if self.value is None else f"{self.value.normalize():f}"
+        return f"{self.indicator} {self.get_comparator_display()} {value}（{self.year}）"
+
+    def is_met_by(self, actual: Decimal | None) -> bool | None:
+        """Whether ``actual`` meets this target; ``None`` when either side has no number."""
+        if actual is None or self.value is None:
+            return None
+        return {
+            Comparator.GTE: actual >= self.value,
+            Comparator.GT: actual > self.value,
+            Comparator.LTE: actual <= self.value,
+            Comparator.LT: actual < self.value,
+            Comparator.EQ: actual == self.value,
+        }[self.comparator]
+
+
+class Task(models.Model):
+    """A qualitative task of a plan, tracked by a status and a narrative rather than a value."""
+
+    code = models.CharField(_("代码"), max_length=40, unique=True)
+    document = models.ForeignKey(
+        Document, verbose_name=_("文件"), on_delete=models.PROTECT, related_name="tasks"
+    )
+    title_zh = models.CharField(_("任务"), max_length=300)
+    clause = models.CharField(_("条款"), max_length=40)
+    quote = models.TextField(_("原文"))
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("任务")
+        verbose_name_plural = _("任务")
+        ordering = ["document__code", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.clause} {self.title_zh}"
+
+
+class ResponsibilityQuerySet(models.QuerySet):
+    def with_departments(self):
+        return self.select_related("department__successor__successor", "document")
+
+
+class Responsibility(models.Model):
+    """A department's part in an indicator or a task, as one document assigns it.
+
+    ``department_as_written`` keeps the document's own wording (for example 自治区质监局 in 2016);
+    ``department`` is the row that wording names, which may be historical; ``current_department``
+    follows successors to today's department.
+    """
+
+    indicator = models.ForeignKey(
+        Indicator,
+        verbose_name=_("指标"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="responsibilities",
+    )
+    task = models.ForeignKey(
+        Task,
+        verbose_name=_("任务"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="responsibilities",
+    )
+    department = models.ForeignKey(
+        "departments.Department",
+        verbose_name=_("部门"),
+        on_delete=models.PROTECT,
+        related_name="responsibilities",
+    )
+    department_as_written = models.CharField(_("原文部门写法"), max_length=100)
+    role = models.CharField(_("职责"), max_length=16, choices=ResponsibilityRole.choices)
+    document = models.ForeignKey(
+        Document, verbose_name=_("文件"), on_delete=models.PROTECT, related_name="responsibilities"
+    )
+    clause = models.CharField(_("条款"), max_length=40)
+    quote = models.TextField(_("原文"))
+
+    objects = ResponsibilityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("职责分工")
+        verbose_name_plural = _("职责分工")
+        ordering = ["document__code", "clause", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role__in=ResponsibilityRole.values), name="responsibility_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(indicator__isnull=False, task__isnull=True)
+                    | Q(indicator__isnull=True, task__isnull=False)
+                ),
+                name="responsibility_indicator_xor_task",
+            ),
+            models.UniqueConstraint(
+                fields=["indicator", "department", "document", "role"],
+                condition=Q(indicator__isnull=False),
+                name="responsibility_unique_indicator",
+            ),
+            models.UniqueConstraint(
+                fields=["task", "department", "document", "role"],
+                condition=Q(task__isnull=False),
+                name="responsibility_unique_task",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        subject = self.indicator or self.task
+        return f"{subject} · {self.department_as_written}（{self.get_role_display()}）"
+
+    @property
+    def current_department(self):
+        return self.department.current()

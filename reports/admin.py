@@ -1,0 +1,144 @@
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .choices import ChangeVia, ValueSource
+from .models import GapResult, ReportedValue, ReportedValueChange
+from .services import reported_value_write
+
+
+class ReportedValueChangeInline(admin.TabularInline):
+    model = ReportedValueChange
+    extra = 0
+    can_delete = False
+    fields = (
+        "changed_at",
+        "changed_by",
+        "via",
+        "action",
+        "old_value",
+        "new_value",
+        "old_state",
+        "new_state",
+        "comment",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReportedValueAdminForm(forms.ModelForm):
+    """Checks range and staleness before the service writes, so errors show on the form."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = ReportedValue
+        # Evidence files are attached through the reporting form, which stores them safely.
+        fields = (
+            "indicator",
+            "department",
+            "period",
+            "value",
+            "note",
+            "state",
+            "source",
+            "document",
+            "clause",
+            "quote",
+            "review_comment",
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expected_version"].initial = (
+            self.instance.version if self.instance.pk else None
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        indicator, value = cleaned.get("indicator"), cleaned.get("value")
+        if indicator is not None and value is not None and not indicator.in_range(value):
+            self.add_error("value", _("超出该指标的有效范围。"))
+        if self.instance.pk:
+            current = (
+                ReportedValue.objects.filter(pk=self.instance.pk)
+                .values_list("version", "value")
+                .first()
+            )
+            if current and current[0] != cleaned.get("expected_version"):
+                raise forms.ValidationError(
+                    _("该数值已被他人修改（当前值：%(value)s），请刷新后再保存。"),
+                    params={"value": current[1]},
+                )
+        return cleaned
+
+
+@admin.register(ReportedValue)
+class ReportedValueAdmin(admin.ModelAdmin):
+    """Edits go through :func:`reports.services.reported_value_write`, so they enter the history."""
+
+    list_display = ("indicator", "department", "period", "value", "state", "source", "updated_at")
+    list_filter = ("state", "source", "period", "department")
+    search_fields = ("indicator__code", "indicator__name_zh", "department__name_zh", "period")
+    autocomplete_fields = ("indicator", "department", "document")
+    list_select_related = ("indicator", "department")
+    readonly_fields = (
+        "version",
+        "updated_by",
+        "updated_at",
+        "submitted_by",
+        "submitted_at",
+        "reviewed_by",
+        "reviewed_at",
+    )
+    inlines = [ReportedValueChangeInline]
+    form = ReportedValueAdminForm
+
+    def save_model(self, request, obj: ReportedValue, form, change: bool) -> None:
+        saved, _changed = reported_value_write(
+            indicator=obj.indicator,
+            department=obj.department,
+            period=obj.period,
+            value=obj.value,
+            note=obj.note,
+            state=obj.state,
+            source=obj.source if change else ValueSource.ADMIN,
+            document=obj.document,
+            clause=obj.clause,
+            quote=obj.quote,
+            acting_user=request.user,
+            via=ChangeVia.ADMIN,
+            expected_version=form.cleaned_data.get("expected_version") if change else None,
+        )
+        obj.pk = saved.pk
+
+
+@admin.register(ReportedValueChange)
+class ReportedValueChangeAdmin(admin.ModelAdmin):
+    list_display = (
+        "reported_value",
+        "changed_at",
+        "changed_by",
+        "via",
+        "action",
+        "old_value",
+        "new_value",
+        "new_state",
+    )
+    list_filter = ("via", "action")
+    list_select_related = ("reported_value__indicator", "reported_value__department", "changed_by")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(GapResult)
+class GapResultAdmin(admin.ModelAdmin):
+    list_display = ("indicator", "department", "period", "actual", "target_value", "gap", "status")
+    list_filter = ("status", "period")
+    list_select_related = ("indicator", "department")

@@ -1,0 +1,37 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ValueState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交")
+    APPROVED = "approved", _("已审核通过")
+    RETURNED = "returned", _("已退回")
+
+
+class ValueSource(models.TextChoices):
+    """Which path created a reported value."""
+
+    FORM = "form", _("网页填报")
+    ADMIN = "admin", _("后台录入")
+    IMPORT = "import", _("批量导入")
+    PUBLISHED = "published", _("公开发布数据")
+    DEMO = "demo", _("演示数据")
+
+
+class ChangeVia(models.TextChoices):
+    """Which path wrote a change, recorded in the value's history."""
+
+    FORM = "form", _("网页填报")
+    ADMIN = "admin", _("后台")
+    IMPORT = "import", _("批量导入")
+    CATALOG = "catalog", _("目录加载")
+    JOB = "job", _("后台任务")
+
+
+class GapStatus(models.TextChoices):
+    ACHIEVED = "achieved", _("已实现")
+    ON_TRACK = "on_track", _("进展顺利")
+    AT_RISK = "at_risk", _("存在风险")
+    OFF_TRACK = "off_track", _("偏离目标")
+    NO_DATA = "no_data", _("暂无数据")

@@ -1,0 +1,228 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .choices import ChangeVia, GapStatus, ValueSource, ValueState
+from .periods import PERIOD_REGEX, Period, validate_period_id
+
+
+class ReportedValue(models.Model):
+    """One department's figure for one indicator and period, with its review workflow.
+
+    There is at most one row per indicator × department × period; every change to it goes through
+    ``reports.services`` and is recorded in :class:`ReportedValueChange`. ``version`` increases on
+    every write so that a form saved from a stale copy is refused instead of overwriting.
+    """
+
+    indicator = models.ForeignKey(
+        "indicators.Indicator",
+        verbose_name=_("指标"),
+        on_delete=models.PROTECT,
+        related_name="reported_values",
+    )
+    department = models.ForeignKey(
+        "departments.Department",
+        verbose_name=_("部门"),
+        on_delete=models.PROTECT,
+        related_name="reported_values",
+    )
+    period = models.CharField(_("期间"), max_length=6, validators=[validate_period_id])
+    value = models.DecimalField(_("数值"), max_digits=20, decimal_places=6, null=True, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    evidence = models.FileField(_("佐证材料"), upload_to="evidence/%Y/", blank=True)
+    state = models.CharField(
+        _("状态"), max_length=16, choices=ValueState.choices, default=ValueState.DRAFT
+    )
+    source = models.CharField(
+        _("来源"), max_length=16, choices=ValueSource.choices, default=ValueSource.FORM
+    )
+    # Published figures cite where they were published.
+    document = models.ForeignKey(
+        "indicators.Document",
+        verbose_name=_("出处文件"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reported_values",
+    )
+    clause = models.CharField(_("出处条款"), max_length=60, blank=True)
+    quote = models.TextField(_("出处原文"), blank=True)
+
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("最后修改人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提交人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    review_comment = models.TextField(_("审核意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("填报数值")
+        verbose_name_plural = _("填报数值")
+        ordering = ["indicator__code", "department__code", "period"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "department", "period"],
+                name="reported_value_unique_per_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(period__regex=PERIOD_REGEX), name="reported_value_period_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=ValueState.values), name="reported_value_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=ValueSource.values), name="reported_value_source_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=[ValueState.SUBMITTED, ValueState.APPROVED])
+                | Q(value__isnull=False),
+                name="reported_value_submitted_has_value",
+            ),
+        ]
+        indexes = [models.Index(fields=["period", "state"], name="reported_value_period_state")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} · {self.department} · {self.period}"
+
+    @property
+    def period_obj(self) -> Period:
+        return Period.parse(self.period)
+
+    @property
+    def is_demo(self) -> bool:
+        return self.source == ValueSource.DEMO
+
+
+class ReportedValueChange(models.Model):
+    """One recorded change to a reported value: who, when, through which path, old and new."""
+
+    reported_value = models.ForeignKey(
+        ReportedValue, verbose_name=_("填报数值"), on_delete=models.CASCADE, related_name="changes"
+    )
+    changed_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    via = models.CharField(_("途径"), max_length=16, choices=ChangeVia.choices)
+    action = models.CharField(_("操作"), max_length=32)
+    old_value = models.DecimalField(
+        _("原数值"), max_digits=20, decimal_places=6, null=True, blank=True
+    )
+    new_value = models.DecimalField(
+        _("新数值"), max_digits=20, decimal_places=6, null=True, blank=True
+    )
+    old_note = models.TextField(_("原说明"), blank=True)
+    new_note = models.TextField(_("新说明"), blank=True)
+    old_state = models.CharField(_("原状态"), max_length=16, choices=ValueState.choices, blank=True)
+    new_state = models.CharField(_("新状态"), max_length=16, choices=ValueState.choices)
+    comment = models.TextField(_("备注"), blank=True)
+
+    class Meta:
+        verbose_name = _("修改记录")
+        verbose_name_plural = _("修改记录")
+        ordering = ["reported_value_id", "changed_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(via__in=ChangeVia.values), name="reported_value_change_via_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reported_value} · {self.action} · {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class GapResult(models.Model):
+    """The computed distance of an actual value from its target (written by the gap engine).
+
+    ``department`` is empty for the region-wide figure.
+    """
+
+    indicator = models.ForeignKey(
+        "indicators.Indicator",
+        verbose_name=_("指标"),
+        on_delete=models.CASCADE,
+        related_name="gap_results",
+    )
+    department = models.ForeignKey(
+        "departments.Department",
+        verbose_name=_("部门"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="gap_results",
+    )
+    period = models.CharField(_("期间"), max_length=6, validators=[validate_period_id])
+    target = models.ForeignKey(
+        "indicators.Target",
+        verbose_name=_("目标"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="gap_results",
+    )
+    actual = models.DecimalField(_("实际值"), max_digits=20, decimal_places=6, null=True)
+    target_value = models.DecimalField(_("目标值"), max_digits=20, decimal_places=6, null=True)
+    gap = models.DecimalField(_("差距"), max_digits=20, decimal_places=6, null=True)
+    percent_of_target = models.FloatField(_("完成比例"), null=True)
+    progress = models.FloatField(_("进展"), null=True)
+    required_pace = models.FloatField(_("所需年均进度"), null=True)
+    projection = models.DecimalField(_("目标年预测值"), max_digits=20, decimal_places=6, null=True)
+    status = models.CharField(_("状态"), max_length=16, choices=GapStatus.choices)
+    computed_at = models.DateTimeField(_("计算时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("差距评估结果")
+        verbose_name_plural = _("差距评估结果")
+        ordering = ["indicator__code", "period"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "department", "period"],
+                condition=Q(department__isnull=False),
+                name="gap_result_unique_department",
+            ),
+            models.UniqueConstraint(
+                fields=["indicator", "period"],
+                condition=Q(department__isnull=True),
+                name="gap_result_unique_region",
+            ),
+            models.CheckConstraint(
+                condition=Q(period__regex=PERIOD_REGEX), name="gap_result_period_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=GapStatus.values), name="gap_result_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.department or _("全区")
+        return f"{self.indicator} · {where} · {self.period} · {self.get_status_display()}"
