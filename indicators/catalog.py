@@ -24,7 +24,12 @@ from .choices import (
     ValueKind,
 )
 
-DOCUMENT_FILES = ("outline_2023.yaml", "action_plan_2023.yaml", "plan_2016.yaml")
+DOCUMENT_FILES = (
+    "outline_2023.yaml",
+    "action_plan_2023.yaml",
+    "plan_2016.yaml",
+    "reported_indicators.yaml",
+)
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -83,6 +88,8 @@ class Catalog:
 
 
 def _read_yaml(path: Path):
+    if not path.exists():
+        return None
     with path.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 
@@ -95,10 +102,9 @@ def read_catalog(directory: Path) -> Catalog:
         reported_values=_read_yaml(directory / "reported_values.yaml") or [],
     )
     for name in DOCUMENT_FILES:
-        path = directory / name
-        if not path.exists():
+        data = _read_yaml(directory / name)
+        if not data:
             continue
-        data = _read_yaml(path) or {}
         document = data["document"]
         catalog.indicators.extend(data.get("indicators") or [])
         for key in ("targets", "tasks", "responsibilities"):

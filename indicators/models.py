@@ -222,6 +222,7 @@ class Responsibility(models.Model):
     )
     clause = models.CharField(_("条款"), max_length=40)
     quote = models.TextField(_("原文"))
+    note = models.TextField(_("说明"), blank=True)
 
     objects = ResponsibilityQuerySet.as_manager()
 

@@ -241,6 +241,7 @@ def catalog_load(
                 "department_as_written": row["department"],
                 "clause": row["clause"],
                 "quote": row["quote"],
+                "note": (row.get("note") or "").strip(),
             },
             report,
             "responsibilities",
