@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0001_initial'),
+        ("indicators", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='responsibility',
-            name='note',
-            field=models.TextField(blank=True, verbose_name='说明'),
+            model_name="responsibility",
+            name="note",
+            field=models.TextField(blank=True, verbose_name="说明"),
         ),
     ]

@@ -1,0 +1,66 @@
+# QualityHub — `make demo` serves a first look; `make test` installs and runs the whole suite.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# The test suite runs against the real servers (see README.md, "Tests").
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/qualityhub
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: install demo serve test lint check migrate catalog demo-users clean
+
+$(STAMP): pyproject.toml requirements.lock scripts/system-deps.sh
+	bash scripts/system-deps.sh
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements.lock ".[dev]"
+	touch $(STAMP)
+
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po $(STAMP)
+	$(PY) manage.py compilemessages --ignore=$(VENV) --ignore=node_modules -v0
+
+install: $(STAMP) $(MO_FILES)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+catalog: migrate
+	$(PY) manage.py load_catalog
+
+demo-users: catalog
+	$(PY) manage.py demo_users
+
+# Embedded mode: SQLite file db.sqlite3, Celery tasks run in-process.
+demo: demo-users
+	@echo "QualityHub: http://127.0.0.1:8000/  (accounts above; see README.md)"
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+# PostgreSQL, Redis, a Celery worker and beat, from the Procfile (see README.md).
+SERVE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/qualityhub
+SERVE_REDIS_URL ?= redis://127.0.0.1:6379/0
+serve: export DATABASE_URL ?= $(SERVE_DATABASE_URL)
+serve: export REDIS_URL ?= $(SERVE_REDIS_URL)
+serve: install
+	$(PY) scripts/ensure_database.py
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_catalog
+	$(PY) manage.py demo_users
+	$(VENV)/bin/honcho start -f Procfile
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check: install
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+test: lint check
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

@@ -1,0 +1,26 @@
+"""Chinese first: the interface language is zh-hans unless the user chose another one.
+
+Django's ``LocaleMiddleware`` follows the browser's Accept-Language header, which would show an
+English interface to anyone whose browser prefers English. Here only an explicit choice (the
+language cookie set by ``/i18n/setlang/``) switches away from ``LANGUAGE_CODE``.
+"""
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
+
+class ChineseFirstLocaleMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.supported = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in self.supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Cookie",))
+        response.headers.setdefault("Content-Language", language)
+        return response
