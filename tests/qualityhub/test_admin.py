@@ -49,26 +49,31 @@ def test_change_pages_of_catalogue_rows_open(catalog, admin_client):
         assert admin_client.get(url).status_code == 200
 
 
-def test_an_admin_edit_of_a_value_goes_into_its_history(catalog, admin_client):
-    rv = ReportedValue.objects.get(indicator__code="MFG_PRODUCT_PASS_RATE")
-    url = reverse("admin:reports_reportedvalue_change", args=[rv.pk])
+def _change_form(rv: ReportedValue, **overrides) -> dict:
+    """The admin change form of ``rv`` as the page would post it, with ``overrides``."""
     form = {
         "indicator": rv.indicator_id,
         "department": rv.department_id,
         "period": rv.period,
-        "value": "93.72",
+        "value": rv.value,
         "note": rv.note,
         "state": rv.state,
         "source": rv.source,
-        "document": rv.document_id,
+        "document": rv.document_id or "",
         "clause": rv.clause,
         "quote": rv.quote,
-        "review_comment": "",
+        "review_comment": rv.review_comment,
         "expected_version": rv.version,
         "changes-TOTAL_FORMS": 0,
         "changes-INITIAL_FORMS": 0,
     }
-    response = admin_client.post(url, form)
+    return {**form, **overrides}
+
+
+def test_an_admin_edit_of_a_value_goes_into_its_history(catalog, admin_client):
+    rv = ReportedValue.objects.get(indicator__code="MFG_PRODUCT_PASS_RATE")
+    url = reverse("admin:reports_reportedvalue_change", args=[rv.pk])
+    response = admin_client.post(url, _change_form(rv, value="93.72"))
     assert response.status_code == 302, response.content.decode()[:2000]
     rv.refresh_from_db()
     last = rv.changes.last()
@@ -78,18 +83,7 @@ def test_an_admin_edit_of_a_value_goes_into_its_history(catalog, admin_client):
 def test_an_admin_edit_from_a_stale_page_is_refused_on_the_form(catalog, admin_client):
     rv = ReportedValue.objects.get(indicator__code="MFG_PRODUCT_PASS_RATE")
     url = reverse("admin:reports_reportedvalue_change", args=[rv.pk])
-    form = {
-        "indicator": rv.indicator_id,
-        "department": rv.department_id,
-        "period": rv.period,
-        "value": "90",
-        "state": rv.state,
-        "source": rv.source,
-        "expected_version": rv.version - 1,
-        "changes-TOTAL_FORMS": 0,
-        "changes-INITIAL_FORMS": 0,
-    }
-    response = admin_client.post(url, form)
+    response = admin_client.post(url, _change_form(rv, value="90", expected_version=rv.version - 1))
     assert response.status_code == 200
     assert "已被他人修改" in response.content.decode()
     rv.refresh_from_db()
