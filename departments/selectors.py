@@ -8,13 +8,18 @@ from .models import Department
 
 
 def departments_with_responsibilities() -> list[Department]:
-    """Today's departments that hold at least one responsibility, directly or via a predecessor."""
-    from indicators.models import Responsibility
+    """Today's departments that hold a responsibility (directly or through a predecessor) or
+    an office reporting assignment."""
+    from indicators.models import ReportingAssignment, Responsibility
 
-    held = Responsibility.objects.select_related(
-        "department__successor__successor__successor"
-    ).only("department")
-    current = {r.department.current() for r in held}
+    by_pk = {d.pk: d for d in Department.objects.all()}
+    held = set(Responsibility.objects.values_list("department_id", flat=True))
+    held |= set(ReportingAssignment.objects.values_list("department_id", flat=True))
+    current = set()
+    for pk in held:
+        while by_pk[pk].successor_id is not None:
+            pk = by_pk[pk].successor_id
+        current.add(by_pk[pk])
     return sorted(current, key=lambda d: d.code)
 
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Document, Indicator, Responsibility, Target, Task
+from .models import Document, Indicator, ReportingAssignment, Responsibility, Target, Task
 
 
 class TargetInline(admin.TabularInline):
@@ -78,3 +78,12 @@ class ResponsibilityAdmin(admin.ModelAdmin):
     @admin.display(description=_("现部门"))
     def current_department_name(self, obj: Responsibility) -> str:
         return obj.current_department.name_zh
+
+
+@admin.register(ReportingAssignment)
+class ReportingAssignmentAdmin(admin.ModelAdmin):
+    list_display = ("indicator", "department", "role", "basis")
+    list_filter = ("role", "department")
+    search_fields = ("indicator__code", "indicator__name_zh", "department__name_zh", "basis")
+    autocomplete_fields = ("indicator", "department")
+    list_select_related = ("indicator", "department")

@@ -77,6 +77,7 @@ class Catalog:
     tasks: list[dict] = field(default_factory=list)
     responsibilities: list[dict] = field(default_factory=list)
     reported_values: list[dict] = field(default_factory=list)
+    assignments: list[dict] = field(default_factory=list)
 
     def alias_map(self) -> dict[str, str]:
         """Every spelling of every department (code, names, aliases) → department code."""
@@ -100,6 +101,7 @@ def read_catalog(directory: Path) -> Catalog:
         documents=_read_yaml(directory / "documents.yaml") or [],
         departments=_read_yaml(directory / "departments.yaml") or [],
         reported_values=_read_yaml(directory / "reported_values.yaml") or [],
+        assignments=_read_yaml(directory / "assignments.yaml") or [],
     )
     for name in DOCUMENT_FILES:
         data = _read_yaml(directory / name)
@@ -282,6 +284,24 @@ def validate_catalog(catalog: Catalog, sources_dir: Path) -> None:
             problems.append(f"{where}: defined twice")
         value_keys.add(key)
         check_quote(where, rv)
+
+    # Office assignments: no quote, but a basis; only current departments report.
+    assignment_keys = set()
+    for row in catalog.assignments:
+        where = f"assignment {row.get('indicator')}/{row.get('department')}"
+        if row.get("indicator") not in indicators:
+            problems.append(f"{where}: unknown indicator")
+        dept = dept_codes.get(row.get("department"))
+        if dept is None or dept.get("status") != "current":
+            problems.append(f"{where}: department must be the code of a current department")
+        if row.get("role") not in ResponsibilityRole.values:
+            problems.append(f"{where}: role {row.get('role')!r}")
+        if not (row.get("basis") or "").strip():
+            problems.append(f"{where}: no basis")
+        key = (row.get("indicator"), row.get("department"), row.get("role"))
+        if key in assignment_keys:
+            problems.append(f"{where}: listed twice")
+        assignment_keys.add(key)
 
     if problems:
         raise CatalogError(problems)

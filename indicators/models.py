@@ -46,6 +46,12 @@ class Document(models.Model):
     def __str__(self) -> str:
         return self.title_zh
 
+    def in_force(self, year: int) -> bool:
+        """A plan is in force from the year it was issued to its last horizon year."""
+        if self.kind != DocumentKind.PLAN or not self.horizon_years:
+            return False
+        return self.issued_year <= year <= max(self.horizon_years)
+
 
 class Indicator(models.Model):
     """A measurable quantity (or a qualitative target) that departments report on."""
@@ -260,3 +266,40 @@ class Responsibility(models.Model):
     @property
     def current_department(self):
         return self.department.current()
+
+
+class ReportingAssignment(models.Model):
+    """The office's decision that a department reports an indicator no document assigns.
+
+    The Outline and the Action Plan's main targets name no department. Assignments fill that gap
+    without pretending to be document content: they carry a ``basis`` (the department's remit)
+    instead of a clause and quote.
+    """
+
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("指标"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    department = models.ForeignKey(
+        "departments.Department",
+        verbose_name=_("部门"),
+        on_delete=models.PROTECT,
+        related_name="assignments",
+    )
+    role = models.CharField(_("职责"), max_length=16, choices=ResponsibilityRole.choices)
+    basis = models.TextField(_("指定依据"))
+
+    class Meta:
+        verbose_name = _("填报指定")
+        verbose_name_plural = _("填报指定")
+        ordering = ["indicator__code", "department__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "department", "role"], name="assignment_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=ResponsibilityRole.values), name="assignment_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} · {self.department}（{self.get_role_display()}）"

@@ -31,10 +31,10 @@ def target_list() -> QuerySet[Target]:
 
 
 def format_decimal(value) -> str:
+    """A decimal without trailing zeros or exponent: 96.500000 → "96.5", 5E+1 → "50"."""
     if value is None:
         return ""
-    text = f"{value.normalize():f}"
-    return text
+    return f"{value.normalize():f}"
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -72,3 +72,20 @@ def catalog_rows() -> Iterator[dict[str, str]]:
             "support_departments": ";".join(_unique(support)),
             "quote": target.quote,
         }
+
+
+def target_in_force(targets: list[Target], year: int) -> tuple[Target | None, bool]:
+    """The target that applies to a figure of ``year``, and whether it has already expired.
+
+    The applicable target is the nearest target year at or after ``year`` from a plan; when two
+    plans set the same year, the more recent plan wins. With no target ahead, the latest past
+    target is returned, flagged as expired (its plan's horizon has passed).
+    """
+    ahead = [t for t in targets if t.year >= year]
+    if ahead:
+        best = min(ahead, key=lambda t: (t.year, -t.document.issued_year, t.document.code))
+        return best, False
+    if not targets:
+        return None, False
+    latest = max(targets, key=lambda t: (t.year, t.document.issued_year, t.document.code))
+    return latest, True

@@ -13,7 +13,7 @@ from django.db import models, transaction
 from departments.models import Department, DepartmentAlias
 
 from .catalog import Catalog, read_catalog, to_decimal, validate_catalog
-from .models import Document, Indicator, Responsibility, Target, Task
+from .models import Document, Indicator, ReportingAssignment, Responsibility, Target, Task
 
 
 @dataclass
@@ -259,6 +259,20 @@ def catalog_load(
         "responsibilities",
     )
     _delete_stale(Task.objects.filter(document__in=fixture_documents), task_ids, report, "tasks")
+
+    # Assignments are only added or updated: the office may add more of its own in the admin.
+    for row in catalog.assignments:
+        _upsert(
+            ReportingAssignment,
+            {
+                "indicator": indicators[row["indicator"]],
+                "department": departments[row["department"]],
+                "role": row["role"],
+            },
+            {"basis": row["basis"].strip()},
+            report,
+            "assignments",
+        )
 
     for row in catalog.reported_values:
         rv, changed = reported_value_write(

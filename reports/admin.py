@@ -3,7 +3,14 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from .choices import ChangeVia, ValueSource
-from .models import GapResult, ReportedValue, ReportedValueChange
+from .models import (
+    GapResult,
+    QualitativeReport,
+    QualitativeReportChange,
+    ReportedValue,
+    ReportedValueChange,
+    ReportingPeriod,
+)
 from .services import reported_value_write
 
 
@@ -142,3 +149,63 @@ class GapResultAdmin(admin.ModelAdmin):
     list_display = ("indicator", "department", "period", "actual", "target_value", "gap", "status")
     list_filter = ("status", "period")
     list_select_related = ("indicator", "department")
+
+
+@admin.register(ReportingPeriod)
+class ReportingPeriodAdmin(admin.ModelAdmin):
+    list_display = ("period", "deadline", "status", "changed_by", "changed_at")
+    list_filter = ("status",)
+    readonly_fields = ("changed_by", "changed_at")
+
+    def save_model(self, request, obj, form, change):
+        obj.changed_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+class QualitativeReportChangeInline(admin.TabularInline):
+    model = QualitativeReportChange
+    extra = 0
+    can_delete = False
+    fields = (
+        "changed_at",
+        "changed_by",
+        "via",
+        "action",
+        "old_status",
+        "new_status",
+        "old_state",
+        "new_state",
+        "comment",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(QualitativeReport)
+class QualitativeReportAdmin(admin.ModelAdmin):
+    """Read-only here: qualitative reports are written through the department form."""
+
+    list_display = ("__str__", "status", "state", "updated_at")
+    list_filter = ("state", "status", "period", "department")
+    list_select_related = ("task", "indicator", "department")
+    inlines = [QualitativeReportChangeInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(QualitativeReportChange)
+class QualitativeReportChangeAdmin(admin.ModelAdmin):
+    list_display = ("report", "changed_at", "changed_by", "action", "new_state")
+    list_select_related = ("report__task", "report__indicator", "report__department", "changed_by")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

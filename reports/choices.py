@@ -35,3 +35,15 @@ class GapStatus(models.TextChoices):
     AT_RISK = "at_risk", _("存在风险")
     OFF_TRACK = "off_track", _("偏离目标")
     NO_DATA = "no_data", _("暂无数据")
+
+
+class TaskStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("未开始")
+    IN_PROGRESS = "in_progress", _("推进中")
+    DONE = "done", _("已完成")
+    BLOCKED = "blocked", _("受阻")
+
+
+class PeriodStatus(models.TextChoices):
+    OPEN = "open", _("填报中")
+    CLOSED = "closed", _("已截止")

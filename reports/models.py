@@ -1,10 +1,19 @@
+import uuid
+from pathlib import PurePath
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import ChangeVia, GapStatus, ValueSource, ValueState
+from .choices import ChangeVia, GapStatus, PeriodStatus, TaskStatus, ValueSource, ValueState
 from .periods import PERIOD_REGEX, Period, validate_period_id
+
+
+def evidence_upload_to(instance: "ReportedValue", filename: str) -> str:
+    """Evidence lives outside any public URL, one folder per department, under a random name."""
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"evidence/{instance.department.code}/{instance.period}/{uuid.uuid4().hex}{suffix}"
 
 
 class ReportedValue(models.Model):
@@ -30,7 +39,10 @@ class ReportedValue(models.Model):
     period = models.CharField(_("期间"), max_length=6, validators=[validate_period_id])
     value = models.DecimalField(_("数值"), max_digits=20, decimal_places=6, null=True, blank=True)
     note = models.TextField(_("说明"), blank=True)
-    evidence = models.FileField(_("佐证材料"), upload_to="evidence/%Y/", blank=True)
+    evidence = models.FileField(
+        _("佐证材料"), upload_to=evidence_upload_to, max_length=200, blank=True
+    )
+    evidence_name = models.CharField(_("佐证材料文件名"), max_length=200, blank=True)
     state = models.CharField(
         _("状态"), max_length=16, choices=ValueState.choices, default=ValueState.DRAFT
     )
@@ -226,3 +238,182 @@ class GapResult(models.Model):
     def __str__(self) -> str:
         where = self.department or _("全区")
         return f"{self.indicator} · {where} · {self.period} · {self.get_status_display()}"
+
+
+class ReportingPeriod(models.Model):
+    """A period the office collects figures for: its deadline, and whether entry is still open."""
+
+    period = models.CharField(_("期间"), max_length=6, unique=True, validators=[validate_period_id])
+    deadline = models.DateField(_("截止日期"))
+    status = models.CharField(
+        _("状态"), max_length=8, choices=PeriodStatus.choices, default=PeriodStatus.OPEN
+    )
+    changed_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("填报期间")
+        verbose_name_plural = _("填报期间")
+        ordering = ["-period"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period__regex=PERIOD_REGEX), name="reporting_period_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=PeriodStatus.values), name="reporting_period_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{Period.parse(self.period).label_zh}（{self.get_status_display()}）"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == PeriodStatus.OPEN
+
+
+class QualitativeReport(models.Model):
+    """A department's status and narrative for a qualitative task or indicator in a period."""
+
+    task = models.ForeignKey(
+        "indicators.Task",
+        verbose_name=_("任务"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reports",
+    )
+    indicator = models.ForeignKey(
+        "indicators.Indicator",
+        verbose_name=_("定性指标"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="qualitative_reports",
+    )
+    department = models.ForeignKey(
+        "departments.Department",
+        verbose_name=_("部门"),
+        on_delete=models.PROTECT,
+        related_name="qualitative_reports",
+    )
+    period = models.CharField(_("期间"), max_length=6, validators=[validate_period_id])
+    status = models.CharField(_("进展"), max_length=16, choices=TaskStatus.choices, blank=True)
+    narrative = models.TextField(_("进展情况"), blank=True)
+    state = models.CharField(
+        _("状态"), max_length=16, choices=ValueState.choices, default=ValueState.DRAFT
+    )
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("最后修改人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提交人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    review_comment = models.TextField(_("审核意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("定性任务进展")
+        verbose_name_plural = _("定性任务进展")
+        ordering = ["department__code", "period", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(task__isnull=False, indicator__isnull=True)
+                    | Q(task__isnull=True, indicator__isnull=False)
+                ),
+                name="qualitative_report_task_xor_indicator",
+            ),
+            models.UniqueConstraint(
+                fields=["task", "department", "period"],
+                condition=Q(task__isnull=False),
+                name="qualitative_report_unique_task",
+            ),
+            models.UniqueConstraint(
+                fields=["indicator", "department", "period"],
+                condition=Q(indicator__isnull=False),
+                name="qualitative_report_unique_indicator",
+            ),
+            models.CheckConstraint(
+                condition=Q(period__regex=PERIOD_REGEX), name="qualitative_report_period_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[*TaskStatus.values, ""]),
+                name="qualitative_report_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=ValueState.values), name="qualitative_report_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=[ValueState.SUBMITTED, ValueState.APPROVED]) | ~Q(status=""),
+                name="qualitative_report_submitted_has_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task or self.indicator} · {self.department} · {self.period}"
+
+
+class QualitativeReportChange(models.Model):
+    """One recorded change to a qualitative report."""
+
+    report = models.ForeignKey(
+        QualitativeReport,
+        verbose_name=_("定性任务进展"),
+        on_delete=models.CASCADE,
+        related_name="changes",
+    )
+    changed_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    via = models.CharField(_("途径"), max_length=16, choices=ChangeVia.choices)
+    action = models.CharField(_("操作"), max_length=32)
+    old_status = models.CharField(_("原进展"), max_length=16, blank=True)
+    new_status = models.CharField(_("新进展"), max_length=16, blank=True)
+    old_narrative = models.TextField(_("原进展情况"), blank=True)
+    new_narrative = models.TextField(_("新进展情况"), blank=True)
+    old_state = models.CharField(_("原状态"), max_length=16, blank=True)
+    new_state = models.CharField(_("新状态"), max_length=16)
+    comment = models.TextField(_("备注"), blank=True)
+
+    class Meta:
+        verbose_name = _("定性任务修改记录")
+        verbose_name_plural = _("定性任务修改记录")
+        ordering = ["report_id", "changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.report} · {self.action}"

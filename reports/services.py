@@ -3,28 +3,49 @@ so each change is validated the same way and lands in the value's history."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from departments.models import Department
-from indicators.models import Document, Indicator
+from indicators.models import Document, Indicator, Task
 
 from .choices import ChangeVia, ValueSource, ValueState
-from .models import ReportedValue, ReportedValueChange
+from .models import (
+    QualitativeReport,
+    QualitativeReportChange,
+    ReportedValue,
+    ReportedValueChange,
+    ReportingPeriod,
+)
 from .periods import Period
 
 
-class StaleValueError(Exception):
-    """The value changed since the writer read it; ``current`` is the newer row."""
+class WorkflowError(Exception):
+    """A write the workflow does not allow (locked value, closed period, missing rows...).
 
-    def __init__(self, current: ReportedValue):
+    The message is for the user, in Chinese.
+    """
+
+
+class StaleValueError(Exception):
+    """The row changed since the writer read it; ``current`` is the newer row."""
+
+    def __init__(self, current: ReportedValue | QualitativeReport):
         self.current = current
+        if isinstance(current, ReportedValue):
+            shown = "—" if current.value is None else f"{current.value.normalize():f}"
+        else:
+            shown = current.get_status_display() or "—"
+        who = getattr(current.updated_by, "username", "") or _("他人")
         super().__init__(
-            _("该数值已被他人修改（当前值：%(value)s），请刷新后再保存。")
-            % {"value": current.value if current.value is not None else "—"}
+            _("该数值已被%(who)s修改（当前值：%(value)s），您的修改未保存，请核对后重新填写。")
+            % {"who": who, "value": shown}
         )
 
 
@@ -69,6 +90,7 @@ def reported_value_write(
     via: str = ChangeVia.FORM,
     expected_version: int | None = None,
     comment: str = "",
+    evidence: UploadedFile | None = None,
 ) -> tuple[ReportedValue, bool]:
     """Create or update the value for indicator × department × period.
 
@@ -114,12 +136,320 @@ def reported_value_write(
     new = {"value": value, "note": note, "state": state}
     citation_old = (rv.source, rv.document_id, rv.clause, rv.quote)
     citation_new = (source, document.pk if document else None, clause, quote)
-    if old == new and citation_old == citation_new:
+    if old == new and citation_old == citation_new and evidence is None:
         return rv, False
     rv.value, rv.note, rv.state = value, note, state
     rv.source, rv.document, rv.clause, rv.quote = source, document, clause, quote
     rv.version += 1
     rv.updated_by = acting_user
+    if evidence is not None:
+        _attach_evidence(rv, evidence)
+        comment = comment or _("上传佐证材料：%(name)s") % {"name": rv.evidence_name}
     rv.save()
     _record_change(rv, old=old, action="update", via=via, acting_user=acting_user, comment=comment)
     return rv, True
+
+
+def _attach_evidence(rv: ReportedValue, evidence: UploadedFile) -> None:
+    rv.evidence_name = (evidence.name or "")[:200]
+    rv.evidence.save(evidence.name or "evidence", evidence, save=False)
+    rv.save(update_fields=["evidence", "evidence_name"])
+
+
+# --- The department's entries ---------------------------------------------------------------
+
+
+def _check_period_open(period: Period) -> None:
+    from .selectors import entry_is_open
+
+    if not entry_is_open(period):
+        raise WorkflowError(
+            _("%(period)s 已截止填报或尚未开始，不能修改。") % {"period": period.label_zh}
+        )
+
+
+@transaction.atomic
+def reported_value_save_draft(
+    *,
+    indicator: Indicator,
+    department: Department,
+    period: str,
+    value: Decimal | None,
+    note: str,
+    acting_user: AbstractBaseUser,
+    expected_version: int | None,
+    evidence: UploadedFile | None = None,
+    quarter: Period | None = None,
+) -> tuple[ReportedValue, bool]:
+    """Save a department's figure as a draft (it must not be submitted or approved yet).
+
+    ``quarter`` is the form's quarter, whose closing also closes the annual and half-yearly
+    rows shown in it.
+    """
+    _check_period_open(quarter or Period.parse(period))
+    existing = (
+        ReportedValue.objects.select_for_update()
+        .filter(indicator=indicator, department=department, period=period)
+        .first()
+    )
+    if existing is not None:
+        if expected_version is not None and existing.version != expected_version:
+            raise StaleValueError(existing)
+        if existing.state not in (ValueState.DRAFT, ValueState.RETURNED):
+            raise WorkflowError(
+                _("该数值%(state)s，不能修改。") % {"state": existing.get_state_display()}
+            )
+        unchanged = existing.value == value and existing.note == note and evidence is None
+        if unchanged:
+            return existing, False
+    elif value is None and not note and evidence is None:
+        return None, False
+    return reported_value_write(
+        indicator=indicator,
+        department=department,
+        period=period,
+        value=value,
+        note=note,
+        state=ValueState.DRAFT,
+        source=ValueSource.FORM,
+        acting_user=acting_user,
+        via=ChangeVia.FORM,
+        expected_version=expected_version,
+        evidence=evidence,
+    )
+
+
+@transaction.atomic
+def qualitative_report_save_draft(
+    *,
+    task: Task | None,
+    indicator: Indicator | None,
+    department: Department,
+    period: str,
+    status: str,
+    narrative: str,
+    acting_user: AbstractBaseUser,
+    expected_version: int | None,
+) -> tuple[QualitativeReport | None, bool]:
+    _check_period_open(Period.parse(period))
+    report = (
+        QualitativeReport.objects.select_for_update()
+        .filter(task=task, indicator=indicator, department=department, period=period)
+        .first()
+    )
+    if report is None:
+        if not status and not narrative:
+            return None, False
+        report = QualitativeReport.objects.create(
+            task=task,
+            indicator=indicator,
+            department=department,
+            period=period,
+            status=status,
+            narrative=narrative,
+            updated_by=acting_user,
+        )
+        _record_qualitative(report, old={}, action="create", acting_user=acting_user)
+        return report, True
+    if expected_version is not None and report.version != expected_version:
+        raise StaleValueError(report)
+    if report.state not in (ValueState.DRAFT, ValueState.RETURNED):
+        raise WorkflowError(
+            _("该进展%(state)s，不能修改。") % {"state": report.get_state_display()}
+        )
+    if report.status == status and report.narrative == narrative:
+        return report, False
+    old = {"status": report.status, "narrative": report.narrative, "state": report.state}
+    report.status, report.narrative, report.state = status, narrative, ValueState.DRAFT
+    report.version += 1
+    report.updated_by = acting_user
+    report.save()
+    _record_qualitative(report, old=old, action="update", acting_user=acting_user)
+    return report, True
+
+
+def _record_qualitative(
+    report: QualitativeReport,
+    *,
+    old: dict,
+    action: str,
+    acting_user,
+    via: str = ChangeVia.FORM,
+    comment: str = "",
+) -> None:
+    QualitativeReportChange.objects.create(
+        report=report,
+        changed_by=acting_user,
+        via=via,
+        action=action,
+        old_status=old.get("status", ""),
+        new_status=report.status,
+        old_narrative=old.get("narrative", ""),
+        new_narrative=report.narrative,
+        old_state=old.get("state", ""),
+        new_state=report.state,
+        comment=comment,
+    )
+
+
+# --- Workflow transitions -----------------------------------------------------------------
+
+
+def _transition(
+    row: ReportedValue | QualitativeReport,
+    *,
+    allowed_from: tuple[str, ...],
+    to: str,
+    action: str,
+    acting_user,
+    comment: str = "",
+    via: str = ChangeVia.FORM,
+) -> ReportedValue | QualitativeReport:
+    """Move one row to a new workflow state, recording who did it and why."""
+    model: type[models.Model] = type(row)
+    locked = model.objects.select_for_update().get(pk=row.pk)
+    if locked.state not in allowed_from:
+        raise WorkflowError(
+            _("“%(row)s”当前%(state)s，不能执行此操作。")
+            % {"row": locked, "state": locked.get_state_display()}
+        )
+    old_state = locked.state
+    now = timezone.now()
+    locked.state = to
+    locked.version += 1
+    locked.updated_by = acting_user
+    if to == ValueState.SUBMITTED:
+        locked.submitted_at, locked.submitted_by = now, acting_user
+    elif action in ("approve", "return", "reopen"):
+        locked.reviewed_at, locked.reviewed_by = now, acting_user
+        locked.review_comment = comment
+    locked.save()
+    if isinstance(locked, ReportedValue):
+        ReportedValueChange.objects.create(
+            reported_value=locked,
+            changed_by=acting_user,
+            via=via,
+            action=action,
+            old_value=locked.value,
+            new_value=locked.value,
+            old_note=locked.note,
+            new_note=locked.note,
+            old_state=old_state,
+            new_state=to,
+            comment=comment,
+        )
+    else:
+        _record_qualitative(
+            locked,
+            old={"status": locked.status, "narrative": locked.narrative, "state": old_state},
+            action=action,
+            acting_user=acting_user,
+            via=via,
+            comment=comment,
+        )
+    return locked
+
+
+@transaction.atomic
+def row_submit(row, *, acting_user):
+    if isinstance(row, ReportedValue) and row.value is None:
+        raise WorkflowError(_("“%(row)s”尚未填写数值，不能提交。") % {"row": row})
+    if isinstance(row, QualitativeReport) and not row.status:
+        raise WorkflowError(_("“%(row)s”尚未选择进展，不能提交。") % {"row": row})
+    return _transition(
+        row,
+        allowed_from=(ValueState.DRAFT, ValueState.RETURNED),
+        to=ValueState.SUBMITTED,
+        action="submit",
+        acting_user=acting_user,
+    )
+
+
+@transaction.atomic
+def row_approve(row, *, acting_user, comment: str = ""):
+    approved = _transition(
+        row,
+        allowed_from=(ValueState.SUBMITTED,),
+        to=ValueState.APPROVED,
+        action="approve",
+        acting_user=acting_user,
+        comment=comment,
+    )
+    return approved
+
+
+@transaction.atomic
+def row_return(row, *, acting_user, comment: str):
+    if not comment.strip():
+        raise WorkflowError(_("退回时请填写退回意见，说明需要如何修改。"))
+    return _transition(
+        row,
+        allowed_from=(ValueState.SUBMITTED,),
+        to=ValueState.RETURNED,
+        action="return",
+        acting_user=acting_user,
+        comment=comment.strip(),
+    )
+
+
+@transaction.atomic
+def row_reopen(row, *, acting_user, reason: str):
+    """Unlock an approved row for correction (the office only), stating why."""
+    if not reason.strip():
+        raise WorkflowError(_("重新打开已审核通过的数值时必须填写原因。"))
+    return _transition(
+        row,
+        allowed_from=(ValueState.APPROVED,),
+        to=ValueState.RETURNED,
+        action="reopen",
+        acting_user=acting_user,
+        comment=reason.strip(),
+    )
+
+
+@transaction.atomic
+def department_submit(*, department: Department, quarter: Period, acting_user) -> int:
+    """Submit every draft or returned row of the department's quarter form.
+
+    Refused, with the list of what is missing, unless every row the department reports has a
+    value (or, for qualitative rows, a status). Returns how many rows were submitted.
+    """
+    from .selectors import department_form
+
+    _check_period_open(quarter)
+    form = department_form(department, quarter)
+    missing = [
+        str(r.indicator) for r in form.value_rows if r.value is None or r.value.value is None
+    ]
+    missing += [str(r.subject) for r in form.qualitative_rows if not (r.report and r.report.status)]
+    if missing:
+        raise WorkflowError(
+            _("以下%(n)d项尚未填写，不能提交：%(rows)s")
+            % {"n": len(missing), "rows": "；".join(missing)}
+        )
+    rows = [r.value for r in form.value_rows] + [r.report for r in form.qualitative_rows]
+    submitted = 0
+    for row in rows:
+        if row.state in (ValueState.DRAFT, ValueState.RETURNED):
+            row_submit(row, acting_user=acting_user)
+            submitted += 1
+    if not submitted:
+        raise WorkflowError(_("没有需要提交的草稿。"))
+    return submitted
+
+
+# --- Reporting periods ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reporting_period_set(
+    *, period: Period, deadline: dt.date, status: str, acting_user
+) -> ReportingPeriod:
+    """Open or close a period for entry and set its deadline (the office only)."""
+    if period.kind != "Q":
+        raise WorkflowError(_("填报期间按季度设置，例如 2026Q3。"))
+    reporting_period, _created = ReportingPeriod.objects.update_or_create(
+        period=period.id,
+        defaults={"deadline": deadline, "status": status, "changed_by": acting_user},
+    )
+    return reporting_period

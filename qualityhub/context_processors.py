@@ -1,0 +1,12 @@
+from departments.access import department_of, is_department_user, is_office, role_of
+
+
+def role(request):
+    """The user's role and department, for the navigation bar."""
+    user = getattr(request, "user", None)
+    return {
+        "user_role": role_of(user),
+        "user_department": department_of(user),
+        "user_is_office": is_office(user),
+        "user_is_department": is_department_user(user),
+    }

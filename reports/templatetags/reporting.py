@@ -1,0 +1,31 @@
+from decimal import Decimal
+
+from django import template
+
+from reports.periods import Period
+
+register = template.Library()
+
+
+@register.filter
+def num(value) -> str:
+    """A decimal as people write it: 96.500000 → 96.5; empty for None."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    return str(value)
+
+
+@register.filter
+def period_label(period_id) -> str:
+    try:
+        return Period.parse(str(period_id)).label_zh
+    except ValueError:
+        return str(period_id)
+
+
+@register.simple_tag
+def formfield(form, name: str, key: str):
+    """The bound field ``<name>_<key>`` of a dynamic form, or None if the row is read-only."""
+    return form.field(name, key) if form is not None else None
