@@ -125,6 +125,8 @@ def reported_value_write(
             quote=quote,
             updated_by=acting_user,
         )
+        if evidence is not None:
+            _attach_evidence(rv, evidence)
         _record_change(
             rv, old={}, action="create", via=via, acting_user=acting_user, comment=comment
         )

@@ -153,7 +153,13 @@ def _post_department_form(request, department, quarter, sheet):
                     expected_version=cleaned.get(f"version_{key}"),
                     quarter=quarter,
                 )
-        except (StaleValueError, WorkflowError) as exc:
+        except StaleValueError as exc:
+            # Keep what was typed, show the newer value, and take the newer version: saving
+            # again is then a deliberate overwrite by someone who has seen the other change.
+            form.add_error(f"value_{key}", str(exc))
+            data[f"version_{key}"] = exc.current.version
+            continue
+        except WorkflowError as exc:
             form.add_error(f"value_{key}", str(exc))
             continue
         if rv is not None:
@@ -176,7 +182,11 @@ def _post_department_form(request, department, quarter, sheet):
                     acting_user=request.user,
                     expected_version=cleaned.get(f"qversion_{key}"),
                 )
-        except (StaleValueError, WorkflowError) as exc:
+        except StaleValueError as exc:
+            form.add_error(f"status_{key}", str(exc))
+            data[f"qversion_{key}"] = exc.current.version
+            continue
+        except WorkflowError as exc:
             form.add_error(f"status_{key}", str(exc))
             continue
         if report is not None:

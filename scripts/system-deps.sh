@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Install the Debian packages QualityHub needs, if any is missing (run by `make install`).
 #   gettext: msgfmt, to compile the interface translations.
+#   chromium, fonts-noto-cjk: the browser tests (Playwright drives Debian's Chromium) and
+#   Chinese text in screenshots and PDFs.
 set -euo pipefail
 
-packages=(gettext)
+packages=(gettext chromium fonts-noto-cjk)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \

@@ -1,7 +1,7 @@
 import json
 
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from departments.models import Membership
@@ -25,7 +25,8 @@ def test_demo_users_prints_one_admin_one_office_user_and_a_reporter_per_departme
     assert "AMR" in reporters and "AGRI" in reporters
     assert "H_QTSB" not in reporters, "historical departments have no reporters"
     for account in accounts:
-        assert authenticate(username=account["username"], password=account["password"])
+        user = get_user_model().objects.get(username=account["username"])
+        assert user.check_password(account["password"])
 
 
 def test_demo_users_is_idempotent_and_keeps_roles(catalog, capsys):

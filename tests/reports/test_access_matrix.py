@@ -1,0 +1,343 @@
+"""Every URL of the app × every kind of user, with the expected response and no stray effect.
+
+Alice reports for 农牧厅 (the owner), Bob reviews for it, Charlie reports for 知识产权局 (another
+department), Olivia is the leadership-group office, root is an admin; and an anonymous visitor.
+"""
+
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from indicators.models import Indicator, Task
+from reports.choices import ValueState
+from reports.models import QualitativeReport, ReportedValue
+from reports.services import row_submit
+from tests.reports.conftest import QUARTER, form_data
+
+pytestmark = pytest.mark.django_db
+
+USERS = ("owner", "reviewer", "outsider", "office", "admin", "anonymous")
+LOGIN = "login"
+
+
+@pytest.fixture
+def world(people, agri_rate):
+    """A submitted 农牧厅 value with evidence, a submitted 知识产权局 value, and a task report."""
+    agri = people.owner.membership.department
+    ipa = people.outsider.membership.department
+    rv = ReportedValue.objects.create(
+        indicator=agri_rate, department=agri, period=QUARTER, value=Decimal("98.4")
+    )
+    rv.evidence.save("x.pdf", SimpleUploadedFile("x.pdf", b"%PDF"), save=False)
+    rv.evidence_name = "x.pdf"
+    rv.save()
+    rv = row_submit(rv, acting_user=people.owner)
+    ipa_value = row_submit(
+        ReportedValue.objects.create(
+            indicator=Indicator.objects.get(code="GEOGRAPHICAL_INDICATIONS"),
+            department=ipa,
+            period=QUARTER,
+            value=Decimal("420"),
+        ),
+        acting_user=people.outsider,
+    )
+    task = Task.objects.filter(responsibilities__department__code="AGRI").first()
+    report = row_submit(
+        QualitativeReport.objects.create(
+            task=task, department=agri, period="2025Q4", status="in_progress", narrative="x"
+        ),
+        acting_user=people.owner,
+    )
+    return {"value": rv, "ipa_value": ipa_value, "report": report}
+
+
+# (name, method, url builder, data builder, expected status per user kind)
+CASES = {
+    "home": (
+        "get",
+        lambda w: reverse("home"),
+        None,
+        {
+            "owner": 302,
+            "reviewer": 302,
+            "outsider": 302,
+            "office": 302,
+            "admin": 302,
+            "anonymous": LOGIN,
+        },
+    ),
+    "form_get": (
+        "get",
+        lambda w: reverse("reports:form") + f"?period={QUARTER}&department=AGRI",
+        None,
+        {
+            "owner": 200,
+            "reviewer": 200,
+            "outsider": 200,
+            "office": 200,
+            "admin": 200,
+            "anonymous": LOGIN,
+        },
+    ),
+    "form_post_forged_department": (
+        "post",
+        lambda w: reverse("reports:form") + f"?period={QUARTER}&department=AGRI",
+        lambda w: {
+            **form_data((w["value"].indicator, "11", "forged", w["value"].version)),
+            "department": "AGRI",
+        },
+        {
+            "owner": 302,
+            "reviewer": 302,
+            "outsider": 302,
+            "office": 403,
+            "admin": 403,
+            "anonymous": LOGIN,
+        },
+    ),
+    "value_detail": (
+        "get",
+        lambda w: reverse("reports:value_detail", args=[w["value"].pk]),
+        None,
+        {
+            "owner": 200,
+            "reviewer": 200,
+            "outsider": 404,
+            "office": 200,
+            "admin": 200,
+            "anonymous": LOGIN,
+        },
+    ),
+    "other_departments_value_detail": (
+        "get",
+        lambda w: reverse("reports:value_detail", args=[w["ipa_value"].pk]),
+        None,
+        {
+            "owner": 404,
+            "reviewer": 404,
+            "outsider": 200,
+            "office": 200,
+            "admin": 200,
+            "anonymous": LOGIN,
+        },
+    ),
+    "value_evidence": (
+        "get",
+        lambda w: reverse("reports:value_evidence", args=[w["value"].pk]),
+        None,
+        {
+            "owner": 200,
+            "reviewer": 200,
+            "outsider": 404,
+            "office": 200,
+            "admin": 200,
+            "anonymous": LOGIN,
+        },
+    ),
+    "value_review": (
+        "post",
+        lambda w: reverse("reports:value_review", args=[w["value"].pk]),
+        lambda w: {"action": "approve"},
+        {
+            "owner": 403,
+            "reviewer": 403,
+            "outsider": 403,
+            "office": 302,
+            "admin": 302,
+            "anonymous": LOGIN,
+        },
+    ),
+    "value_review_get": (
+        "get",
+        lambda w: reverse("reports:value_review", args=[w["value"].pk]),
+        None,
+        {
+            "owner": 403,
+            "reviewer": 403,
+            "outsider": 403,
+            "office": 405,
+            "admin": 405,
+            "anonymous": LOGIN,
+        },
+    ),
+    "qualitative_detail": (
+        "get",
+        lambda w: reverse("reports:qualitative_detail", args=[w["report"].pk]),
+        None,
+        {
+            "owner": 200,
+            "reviewer": 200,
+            "outsider": 404,
+            "office": 200,
+            "admin": 200,
+            "anonymous": LOGIN,
+        },
+    ),
+    "qualitative_review": (
+        "post",
+        lambda w: reverse("reports:qualitative_review", args=[w["report"].pk]),
+        lambda w: {"action": "approve"},
+        {
+            "owner": 403,
+            "reviewer": 403,
+            "outsider": 403,
+            "office": 302,
+            "admin": 302,
+            "anonymous": LOGIN,
+        },
+    ),
+    "inbox": (
+        "get",
+        lambda w: reverse("reports:inbox"),
+        None,
+        {
+            "owner": 403,
+            "reviewer": 403,
+            "outsider": 403,
+            "office": 200,
+            "admin": 200,
+            "anonymous": LOGIN,
+        },
+    ),
+    "inbox_bulk_approve_forged_ids": (
+        "post",
+        lambda w: reverse("reports:inbox"),
+        lambda w: {
+            "value_ids": [w["value"].pk, w["ipa_value"].pk],
+            "qualitative_ids": [w["report"].pk],
+        },
+        {
+            "owner": 403,
+            "reviewer": 403,
+            "outsider": 403,
+            "office": 302,
+            "admin": 302,
+            "anonymous": LOGIN,
+        },
+    ),
+    "periods": (
+        "get",
+        lambda w: reverse("reports:periods"),
+        None,
+        {
+            "owner": 403,
+            "reviewer": 403,
+            "outsider": 403,
+            "office": 200,
+            "admin": 200,
+            "anonymous": LOGIN,
+        },
+    ),
+    "periods_close": (
+        "post",
+        lambda w: reverse("reports:periods"),
+        lambda w: {"period": QUARTER, "deadline": "2026-10-15"},
+        {
+            "owner": 403,
+            "reviewer": 403,
+            "outsider": 403,
+            "office": 302,
+            "admin": 302,
+            "anonymous": LOGIN,
+        },
+    ),
+    "completeness": (
+        "get",
+        lambda w: reverse("reports:completeness") + f"?period={QUARTER}",
+        None,
+        {
+            "owner": 403,
+            "reviewer": 403,
+            "outsider": 403,
+            "office": 200,
+            "admin": 200,
+            "anonymous": LOGIN,
+        },
+    ),
+    "admin_index": (
+        "get",
+        lambda w: reverse("admin:index"),
+        None,
+        {
+            "owner": 302,
+            "reviewer": 302,
+            "outsider": 302,
+            "office": 302,
+            "admin": 200,
+            "anonymous": 302,
+        },
+    ),
+    "admin_reported_values": (
+        "get",
+        lambda w: reverse("admin:reports_reportedvalue_changelist"),
+        None,
+        {
+            "owner": 302,
+            "reviewer": 302,
+            "outsider": 302,
+            "office": 302,
+            "admin": 200,
+            "anonymous": 302,
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("user_kind", USERS)
+@pytest.mark.parametrize("case", list(CASES))
+def test_access_matrix(case, user_kind, people, login, world):
+    method, url_of, data_of, expected = CASES[case]
+    client = login(getattr(people, user_kind))
+    url = url_of(world)
+    before = {
+        "value": ReportedValue.objects.get(pk=world["value"].pk),
+        "ipa": ReportedValue.objects.get(pk=world["ipa_value"].pk),
+        "report": QualitativeReport.objects.get(pk=world["report"].pk),
+    }
+    if method == "get":
+        response = client.get(url)
+    else:
+        response = client.post(url, data_of(world))
+    want = expected[user_kind]
+    if want == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+    else:
+        assert response.status_code == want, (case, user_kind)
+
+    # Whatever was sent, nothing outside the user's role changed.
+    value = ReportedValue.objects.get(pk=world["value"].pk)
+    ipa = ReportedValue.objects.get(pk=world["ipa_value"].pk)
+    report = QualitativeReport.objects.get(pk=world["report"].pk)
+    office = user_kind in ("office", "admin")
+    if not office:
+        assert (value.state, value.value) == (before["value"].state, before["value"].value)
+        assert (ipa.state, ipa.value) == (before["ipa"].state, before["ipa"].value)
+        assert report.state == before["report"].state
+    assert not ReportedValue.objects.filter(department__code="AGRI", note="forged").exists()
+    if case == "form_post_forged_department" and user_kind == "outsider":
+        # Charlie's post could only ever touch 知识产权局's own rows.
+        assert not ReportedValue.objects.filter(department__code="AGRI", value=Decimal("11"))
+    if office and case in ("value_review", "inbox_bulk_approve_forged_ids"):
+        assert value.state == ValueState.APPROVED
+
+
+def test_every_url_of_the_app_is_in_the_matrix():
+    """A new view must be added to the matrix above."""
+    from django.urls import get_resolver
+
+    names = {name for name in get_resolver("reports.urls").reverse_dict if isinstance(name, str)}
+    covered = {
+        "form",
+        "value_detail",
+        "value_evidence",
+        "value_review",
+        "qualitative_detail",
+        "qualitative_review",
+        "inbox",
+        "periods",
+        "completeness",
+    }
+    assert names == covered
