@@ -69,8 +69,9 @@ class Basis:
     """Why a department is on a row: a document's clause or an office assignment."""
 
     role: str
-    label: str  # the document and clause, or the office's basis for an assignment
+    label: str  # the document and clause, or "办公室指定"
     as_written: str = ""
+    detail: str = ""  # the office's basis for an assignment
 
     @property
     def role_label(self) -> str:
@@ -191,7 +192,7 @@ def department_form(department: Department, quarter: Period) -> DepartmentForm:
     for a in assignments:
         if tracked(a.indicator_id):
             indicator_roles.setdefault(a.indicator_id, (a.indicator, []))[1].append(
-                Basis(role=a.role, label=f"办公室指定：{a.basis}")
+                Basis(role=a.role, label="办公室指定", detail=a.basis)
             )
 
     value_rows, support_rows, qualitative_rows = [], [], []

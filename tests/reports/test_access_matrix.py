@@ -296,10 +296,7 @@ def test_access_matrix(case, user_kind, people, login, world):
         "ipa": ReportedValue.objects.get(pk=world["ipa_value"].pk),
         "report": QualitativeReport.objects.get(pk=world["report"].pk),
     }
-    if method == "get":
-        response = client.get(url)
-    else:
-        response = client.post(url, data_of(world))
+    response = client.get(url) if method == "get" else client.post(url, data_of(world))
     want = expected[user_kind]
     if want == LOGIN:
         assert response.status_code == 302

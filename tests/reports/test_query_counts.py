@@ -1,0 +1,56 @@
+"""Pinned query counts: list pages must not grow with the number of rows (no N+1)."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from departments.models import Department
+from indicators.models import Indicator
+from reports.models import ReportedValue
+from reports.services import row_submit
+from tests.reports.conftest import QUARTER
+
+pytestmark = pytest.mark.django_db
+
+
+def _count(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def _submit_values(people, n: int) -> None:
+    departments = list(Department.objects.current().order_by("code")[:n])
+    indicator = Indicator.objects.get(code="MFG_PRODUCT_PASS_RATE")
+    for department in departments:
+        rv = ReportedValue.objects.create(
+            indicator=indicator, department=department, period=QUARTER, value=Decimal("95")
+        )
+        row_submit(rv, acting_user=people.office)
+
+
+def test_the_inbox_does_not_query_per_row(people, login, django_assert_num_queries):
+    client = login(people.office)
+    url = reverse("reports:inbox")
+    _submit_values(people, 2)
+    few = _count(client, url)
+    _submit_values(people, 0)
+    ReportedValue.objects.filter(period=QUARTER).delete()
+    _submit_values(people, 12)
+    with django_assert_num_queries(few):
+        client.get(url)
+    assert few <= 12
+
+
+def test_the_department_form_does_not_query_per_row(people, login, django_assert_num_queries):
+    client = login(people.owner)
+    url = reverse("reports:form") + f"?period={QUARTER}"
+    small = _count(client, url)
+    big_client = login(people.office)
+    big = _count(big_client, url + "&department=AMR")  # AMR has several times more rows
+    assert big - small <= 2, (small, big)
+    with django_assert_num_queries(small):
+        client.get(url)
