@@ -338,3 +338,19 @@ def test_every_url_of_the_app_is_in_the_matrix():
         "completeness",
     }
     assert names == covered
+
+
+@pytest.mark.parametrize(
+    "case", [name for name, spec in CASES.items() if spec[0] == "post"] + ["logout"]
+)
+def test_every_form_post_is_refused_without_the_csrf_token(case, people, login, world):
+    user = people.owner if case == "form_post_forged_department" else people.office
+    client = login(user, enforce_csrf_checks=True)
+    if case == "logout":
+        url, data = reverse("logout"), {}
+    else:
+        _method, url_of, data_of, _expected = CASES[case]
+        url, data = url_of(world), data_of(world)
+    assert client.post(url, data).status_code == 403
+    value = ReportedValue.objects.get(pk=world["value"].pk)
+    assert value.state == ValueState.SUBMITTED and value.value == Decimal("98.4")
