@@ -34,7 +34,7 @@ class GapStatus(models.TextChoices):
     ON_TRACK = "on_track", _("进展顺利")
     AT_RISK = "at_risk", _("存在风险")
     OFF_TRACK = "off_track", _("偏离目标")
-    NO_DATA = "no_data", _("暂无数据")
+    NO_DATA = "no_data", _("数据不足")
 
 
 class TaskStatus(models.TextChoices):

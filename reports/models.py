@@ -207,6 +207,7 @@ class GapResult(models.Model):
     gap = models.DecimalField(_("差距"), max_digits=20, decimal_places=6, null=True)
     percent_of_target = models.FloatField(_("完成比例"), null=True)
     progress = models.FloatField(_("进展"), null=True)
+    ratio = models.FloatField(_("进度比"), null=True)
     required_pace = models.FloatField(_("所需年均进度"), null=True)
     projection = models.DecimalField(_("目标年预测值"), max_digits=20, decimal_places=6, null=True)
     status = models.CharField(_("状态"), max_length=16, choices=GapStatus.choices)

@@ -377,6 +377,11 @@ def row_approve(row, *, acting_user, comment: str = ""):
         acting_user=acting_user,
         comment=comment,
     )
+    if isinstance(approved, ReportedValue):
+        from .gap_service import schedule_gap_computation
+
+        # Approved values feed the gap engine; a burst of approvals leads to one run.
+        transaction.on_commit(schedule_gap_computation)
     return approved
 
 
@@ -399,6 +404,10 @@ def row_reopen(row, *, acting_user, reason: str):
     """Unlock an approved row for correction (the office only), stating why."""
     if not reason.strip():
         raise WorkflowError(_("重新打开已审核通过的数值时必须填写原因。"))
+    if isinstance(row, ReportedValue):
+        from .gap_service import schedule_gap_computation
+
+        transaction.on_commit(schedule_gap_computation)  # it no longer counts
     return _transition(
         row,
         allowed_from=(ValueState.APPROVED,),

@@ -8,6 +8,7 @@ runs embedded: an SQLite file and Celery tasks executed in-process. With ``DATAB
 
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from .env import database_from_url, env_bool, env_int, env_list, env_str, redis_url
@@ -100,7 +101,13 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # Nightly recomputation of every gap result (approvals also trigger one, debounced).
+    "compute-gaps-nightly": {
+        "task": "reports.tasks.compute_gaps_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}
 
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,0 +1,217 @@
+"""Running the gap engine against the database: one query in, pandas, one bulk write out."""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from dataclasses import dataclass
+
+import pandas as pd
+from django.core.cache import cache
+from django.db import connection, transaction
+
+from departments.models import Department
+from indicators.choices import ResponsibilityRole
+from indicators.models import Indicator, ReportingAssignment, Responsibility, Target
+
+from . import gaps
+from .choices import ValueState
+from .models import GapResult, ReportedValue
+
+logger = logging.getLogger(__name__)
+
+RESULT_COLUMNS = [
+    "indicator_id",
+    "department_id",
+    "period",
+    "target_id",
+    "actual",
+    "target_value",
+    "gap",
+    "percent_of_target",
+    "progress",
+    "ratio",
+    "required_pace",
+    "projection",
+    "status",
+    "computed_at",
+]
+DEBOUNCE_KEY = "gaps:scheduled"
+DEBOUNCE_SECONDS = 30
+
+
+@dataclass
+class GapRun:
+    values: int
+    results: int
+    seconds: float
+
+
+def load_values(states: tuple[str, ...]) -> pd.DataFrame:
+    """Every counted value as (indicator_id, unit_id, period, value): one query."""
+    sql = (
+        "SELECT indicator_id, department_id, period, value FROM reports_reportedvalue "
+        "WHERE value IS NOT NULL AND state IN ({})"
+    )
+    if connection.vendor == "postgresql":
+        placeholders = ", ".join(f"'{s}'" for s in states if s.isidentifier())
+        buffer = io.BytesIO()
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY ({sql.format(placeholders)}) TO STDOUT WITH (FORMAT csv)") as copy,
+        ):
+            for block in copy:
+                buffer.write(block)
+        buffer.seek(0)
+        frame = pd.read_csv(
+            buffer,
+            names=["indicator_id", "unit_id", "period", "value"],
+            dtype={
+                "indicator_id": "int64",
+                "unit_id": "int64",
+                "period": "string",
+                "value": "float64",
+            },
+        )
+        frame["period"] = frame["period"].astype(object)
+        return frame
+    rows = ReportedValue.objects.filter(state__in=states, value__isnull=False).values_list(
+        "indicator_id", "department_id", "period", "value"
+    )
+    frame = pd.DataFrame(list(rows), columns=["indicator_id", "unit_id", "period", "value"])
+    frame["value"] = frame["value"].astype(float)
+    return frame
+
+
+def load_targets() -> pd.DataFrame:
+    rows = Target.objects.filter(value__isnull=False).values_list(
+        "indicator_id",
+        "id",
+        "year",
+        "value",
+        "comparator",
+        "document__issued_year",
+        "document__code",
+    )
+    frame = pd.DataFrame(
+        list(rows),
+        columns=[
+            "indicator_id",
+            "target_id",
+            "year",
+            "value",
+            "comparator",
+            "doc_year",
+            "doc_code",
+        ],
+    )
+    frame["value"] = frame["value"].astype(float)
+    return frame
+
+
+def lead_departments() -> dict[int, int]:
+    """Indicator → the department whose figure is the region's under the ``lead`` rule.
+
+    The department holding the strongest role (lead, then responsible, then shared) in the most
+    recent document, by today's department; an office assignment counts as responsible.
+    """
+    successor = dict(Department.objects.values_list("pk", "successor_id"))
+
+    def current(pk: int) -> int:
+        while successor.get(pk):
+            pk = successor[pk]
+        return pk
+
+    rank = {
+        ResponsibilityRole.LEAD: 0,
+        ResponsibilityRole.RESPONSIBLE: 1,
+        ResponsibilityRole.SHARED: 2,
+    }
+    best: dict[int, tuple] = {}
+    for indicator_id, dept_id, role, doc_year in Responsibility.objects.filter(
+        indicator__isnull=False, role__in=list(rank)
+    ).values_list("indicator_id", "department_id", "role", "document__issued_year"):
+        key = (rank[role], -doc_year, current(dept_id))
+        if indicator_id not in best or key < best[indicator_id]:
+            best[indicator_id] = key
+    for indicator_id, dept_id, role in ReportingAssignment.objects.filter(
+        role__in=list(rank)
+    ).values_list("indicator_id", "department_id", "role"):
+        key = (rank[role], -9999, dept_id)
+        if indicator_id not in best or key < best[indicator_id]:
+            best[indicator_id] = key
+    return {indicator_id: key[2] for indicator_id, key in best.items()}
+
+
+def aggregation_rules() -> pd.DataFrame:
+    leads = lead_departments()
+    rows = [
+        (pk, rule, leads.get(pk, -2))
+        for pk, rule in Indicator.objects.values_list("pk", "aggregation")
+    ]
+    return pd.DataFrame(rows, columns=["indicator_id", "aggregation", "lead_unit_id"])
+
+
+def compute_frame(*, include_submitted: bool = False) -> tuple[pd.DataFrame, int]:
+    states = (
+        (ValueState.APPROVED, ValueState.SUBMITTED) if include_submitted else (ValueState.APPROVED,)
+    )
+    values = load_values(tuple(str(s) for s in states))
+    targets = load_targets()
+    region = gaps.aggregate_region(values, aggregation_rules())
+    results = gaps.compute(pd.concat([values, region], ignore_index=True), targets)
+    return results, len(values)
+
+
+@transaction.atomic
+def gaps_compute(*, period: str | None = None, include_submitted: bool = False) -> GapRun:
+    """Recompute gap results (all periods, or one) and replace the stored ones in one write.
+
+    Running it twice gives the same rows: the results of the periods computed are replaced as
+    a whole, so nothing stale survives and nothing is duplicated.
+    """
+    started = time.perf_counter()
+    results, n_values = compute_frame(include_submitted=include_submitted)
+    if period:
+        results = results[results["period"] == period]
+    stale = GapResult.objects.all() if period is None else GapResult.objects.filter(period=period)
+    stale._raw_delete(stale.db)  # no cascades point at gap results
+    written = _write(results)
+    return GapRun(values=n_values, results=written, seconds=time.perf_counter() - started)
+
+
+def _write(results: pd.DataFrame) -> int:
+    if results.empty:
+        return 0
+    out = results.rename(columns={"unit_id": "department_id"}).copy()
+    out["department_id"] = out["department_id"].where(out["department_id"] >= 0).astype("Int64")
+    out["target_id"] = out["target_id"].astype("Int64")
+    out["computed_at"] = pd.Timestamp.now(tz="UTC").isoformat()
+    out = out[RESULT_COLUMNS]
+    if connection.vendor == "postgresql":
+        buffer = io.StringIO()
+        out.to_csv(buffer, index=False, header=False, na_rep="", float_format="%.6f")
+        columns = ", ".join(RESULT_COLUMNS)
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY reports_gapresult ({columns}) FROM STDIN WITH (FORMAT csv)") as copy,
+        ):
+            copy.write(buffer.getvalue())
+        return len(out)
+    records = out.astype(object).where(out.notna(), None).to_dict("records")
+    GapResult.objects.bulk_create(
+        [GapResult(**{k: v for k, v in r.items() if k != "computed_at"}) for r in records],
+        batch_size=2000,
+    )
+    return len(out)
+
+
+def schedule_gap_computation() -> bool:
+    """Debounce: approvals in quick succession lead to one computation a little later."""
+    from .tasks import compute_gaps_task
+
+    if cache.add(DEBOUNCE_KEY, 1, timeout=DEBOUNCE_SECONDS):
+        compute_gaps_task.apply_async(countdown=DEBOUNCE_SECONDS)
+        return True
+    return False

@@ -1,0 +1,106 @@
+"""The gap engine against the database: seed data, idempotence, approved-only, scheduling."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+
+from indicators.models import Indicator
+from reports.gap_service import DEBOUNCE_KEY, gaps_compute, lead_departments
+from reports.models import GapResult, ReportedValue
+from reports.services import row_approve, row_submit
+from tests.reports.conftest import QUARTER
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_pending_run():
+    cache.delete(DEBOUNCE_KEY)
+    yield
+    cache.delete(DEBOUNCE_KEY)
+
+
+def test_seed_data_manufacturing_pass_rate_is_2_79_points_short_of_96_5(catalog):
+    gaps_compute()
+    mfg = Indicator.objects.get(code="MFG_PRODUCT_PASS_RATE")
+    row = GapResult.objects.get(indicator=mfg, department__code="AMR", period="2023")
+    assert row.actual == Decimal("93.71") and row.target_value == Decimal("96.5")
+    assert row.gap == Decimal("2.79")
+    assert row.target.document.code in ("outline-2023", "action-plan-2023")
+    region = GapResult.objects.get(indicator=mfg, department__isnull=True, period="2023")
+    assert region.gap == Decimal("2.79")  # the lead department's figure is the region's
+
+
+def test_running_twice_gives_the_same_rows(catalog):
+    fields = (
+        "indicator_id",
+        "department_id",
+        "period",
+        "actual",
+        "target_value",
+        "gap",
+        "status",
+        "ratio",
+        "required_pace",
+    )
+    first = gaps_compute()
+    rows = sorted(GapResult.objects.values_list(*fields), key=str)
+    second = gaps_compute()
+    assert first.results == second.results == len(rows) > 0
+    assert sorted(GapResult.objects.values_list(*fields), key=str) == rows
+
+
+def test_only_approved_values_count_by_default(people, agri_rate):
+    department = people.owner.membership.department
+    rv = ReportedValue.objects.create(
+        indicator=agri_rate, department=department, period=QUARTER, value=Decimal("97")
+    )
+    row_submit(rv, acting_user=people.owner)
+    gaps_compute()
+    assert not GapResult.objects.filter(indicator=agri_rate, period=QUARTER).exists()
+    gaps_compute(include_submitted=True)
+    assert GapResult.objects.filter(indicator=agri_rate, period=QUARTER).count() == 2
+
+
+def test_one_period_can_be_recomputed_alone(catalog):
+    gaps_compute()
+    before = GapResult.objects.exclude(period="2023").count()
+    run = gaps_compute(period="2023")
+    assert run.results == GapResult.objects.filter(period="2023").count() > 0
+    assert GapResult.objects.exclude(period="2023").count() == before
+
+
+def test_the_command_reports_what_it_did(catalog, capsys):
+    call_command("compute_gaps", period="2023")
+    assert "gap results from" in capsys.readouterr().out
+
+
+def test_an_approval_schedules_one_debounced_computation(
+    people, agri_rate, django_capture_on_commit_callbacks
+):
+    department = people.owner.membership.department
+    values = []
+    for period in ("2026Q1", "2026Q2"):
+        rv = ReportedValue.objects.create(
+            indicator=agri_rate, department=department, period=period, value=Decimal("97")
+        )
+        values.append(row_submit(rv, acting_user=people.owner))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        for rv in values:
+            row_approve(rv, acting_user=people.office)
+    assert len(callbacks) == 2
+    # Celery runs eagerly in logic tests: the first callback ran the computation at once,
+    # the second found a run already scheduled and did nothing more.
+    assert GapResult.objects.filter(indicator=agri_rate, period="2026Q2").exists()
+
+
+def test_the_lead_department_comes_from_the_strongest_role(catalog):
+    leads = lead_departments()
+    agri = Indicator.objects.get(code="AGRI_PRODUCT_SAFETY_PASS_RATE")
+    mfg = Indicator.objects.get(code="MFG_PRODUCT_PASS_RATE")
+    from departments.models import Department
+
+    assert leads[agri.pk] == Department.objects.get(code="AGRI").pk  # 2016: 农牧业厅 牵头
+    assert leads[mfg.pk] == Department.objects.get(code="AMR").pk  # office assignment
