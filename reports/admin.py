@@ -10,6 +10,8 @@ from .models import (
     ReportedValue,
     ReportedValueChange,
     ReportingPeriod,
+    Scorecard,
+    ScorecardRun,
 )
 from .services import reported_value_write
 
@@ -203,6 +205,31 @@ class QualitativeReportAdmin(admin.ModelAdmin):
 class QualitativeReportChangeAdmin(admin.ModelAdmin):
     list_display = ("report", "changed_at", "changed_by", "action", "new_state")
     list_select_related = ("report__task", "report__indicator", "report__department", "changed_by")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ScorecardRun)
+class ScorecardRunAdmin(admin.ModelAdmin):
+    list_display = ("period", "department", "total", "created_by", "created_at")
+    list_select_related = ("department", "created_by")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Scorecard)
+class ScorecardAdmin(admin.ModelAdmin):
+    """Snapshots are written by the rendering job only; here they can be looked up."""
+
+    list_display = ("department", "period", "created_at", "run")
+    list_filter = ("period", "department")
+    list_select_related = ("department", "run")
+    exclude = ("html",)
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -17,3 +17,28 @@ def compute_gaps_task(self, period: str | None = None) -> dict:
     except Exception as exc:  # database unavailable or similar: try again shortly
         raise self.retry(exc=exc, countdown=10) from exc
     return {"values": run.values, "results": run.results, "seconds": round(run.seconds, 3)}
+
+
+@shared_task(bind=True, acks_late=True, max_retries=2)
+def render_scorecard_task(self, run_id: int, department_id: int) -> int | None:
+    """Render one department's scorecard for a run; a second delivery does nothing twice."""
+    from departments.models import Department
+
+    from .models import Scorecard, ScorecardRun
+    from .periods import Period
+    from .scorecards import scorecard_render
+
+    existing = Scorecard.objects.filter(run_id=run_id, department_id=department_id).first()
+    if existing:
+        return existing.pk
+    run = ScorecardRun.objects.get(pk=run_id)
+    department = Department.objects.get(pk=department_id)
+    try:
+        return scorecard_render(department=department, quarter=Period.parse(run.period), run=run).pk
+    except Exception as exc:
+        if self.request.retries >= self.max_retries:
+            from .scorecard_service import scorecard_run_record_failure
+
+            scorecard_run_record_failure(run_id=run_id, department=department, error=str(exc))
+            raise
+        raise self.retry(exc=exc, countdown=5) from exc

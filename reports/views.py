@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from departments.access import department_of, is_department_user, is_office
 from departments.models import Department
@@ -413,3 +414,89 @@ def completeness_view(request):
             },
         },
     )
+
+
+# --- Scorecards -----------------------------------------------------------------------------
+
+
+def _scorecards_visible_to(user):
+    from .models import Scorecard
+
+    scorecards = Scorecard.objects.select_related("department", "run")
+    if is_office(user):
+        return scorecards
+    department = department_of(user)
+    return scorecards.filter(department=department) if department else scorecards.none()
+
+
+@login_required
+def scorecards(request):
+    """Snapshots for a quarter; the office renders all, a department renders its own."""
+    from .scorecard_service import scorecard_run_start
+
+    if not (is_office(request.user) or is_department_user(request.user)):
+        raise PermissionDenied
+    quarter = _quarter_from(request)
+    if request.method == "POST":
+        department = None if is_office(request.user) else department_of(request.user)
+        run = scorecard_run_start(quarter=quarter, acting_user=request.user, department=department)
+        return redirect("reports:scorecard_run", pk=run.pk)
+    snapshots = _scorecards_visible_to(request.user).filter(period=quarter.id)
+    latest = {}
+    for snapshot in snapshots.order_by("department__code", "-created_at"):
+        latest.setdefault(snapshot.department_id, snapshot)
+    return render(
+        request,
+        "reports/scorecards.html",
+        {"quarter": quarter, "snapshots": list(latest.values()), "all": snapshots.count()},
+    )
+
+
+@login_required
+def scorecard_run(request, pk: int):
+    from .models import ScorecardRun
+    from .scorecard_service import scorecard_run_progress
+
+    runs = ScorecardRun.objects.all()
+    if not is_office(request.user):
+        runs = runs.filter(created_by=request.user)
+    run = get_object_or_404(runs, pk=pk)
+    progress = scorecard_run_progress(run)
+    if request.GET.get("format") == "json":
+        from django.http import JsonResponse
+
+        return JsonResponse(progress)
+    return render(request, "reports/scorecard_run.html", {"run": run, "progress": progress})
+
+
+@login_required
+def scorecard_detail(request, pk: int):
+    from .scorecards import is_stale
+
+    scorecard = get_object_or_404(_scorecards_visible_to(request.user), pk=pk)
+    return render(
+        request,
+        "reports/scorecard_detail.html",
+        {"scorecard": scorecard, "stale": is_stale(scorecard)},
+    )
+
+
+@login_required
+@xframe_options_sameorigin
+def scorecard_snapshot(request, pk: int):
+    """The page exactly as it was rendered."""
+    from django.http import HttpResponse
+
+    scorecard = get_object_or_404(_scorecards_visible_to(request.user), pk=pk)
+    return HttpResponse(scorecard.html)
+
+
+@login_required
+def scorecard_file(request, pk: int, kind: str):
+    if kind not in ("pdf", "xlsx"):
+        raise Http404
+    scorecard = get_object_or_404(_scorecards_visible_to(request.user), pk=pk)
+    field = scorecard.pdf if kind == "pdf" else scorecard.xlsx
+    label = scorecard.department.short_name_zh or scorecard.department.code
+    name = f"记分卡-{label}-{scorecard.period}.{kind}"
+    return FileResponse(field.open("rb"), as_attachment=True, filename=name)

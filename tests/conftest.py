@@ -101,58 +101,111 @@ def run_manage(*args: str, env: dict | None = None, timeout: int = 300):
     )
 
 
-@pytest.fixture
-def celery_worker_process(transactional_db, settings):
-    """A real Celery worker process on the test database and the Redis broker."""
-    if not settings.REDIS_URL:
-        pytest.fail("a real Celery worker needs REDIS_URL")
-    from django.db import connection
+class WorkerProcess:
+    """A real ``celery worker`` process on the test database and the Redis broker."""
 
-    from qualityhub.celery import app
+    def __init__(self, *, settings, database_name: str, env: dict, pool: str, concurrency: int):
+        from qualityhub.celery import app
 
-    database = settings.DATABASES["default"]
-    db_url = (
-        f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:"
-        f"{database['PORT']}/{connection.settings_dict['NAME']}"
-    )
-    env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": settings.REDIS_URL}
-    env["DJANGO_SETTINGS_MODULE"] = "qualityhub.settings.test"
-    hostname = f"test-worker-{os.getpid()}@localhost"
-    log = ROOT / "test-artifacts" / "celery-worker.log"
-    log.parent.mkdir(exist_ok=True)
-    with log.open("w") as log_file:
-        process = subprocess.Popen(
+        self.app = app
+        database = settings.DATABASES["default"]
+        db_url = (
+            f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:"
+            f"{database['PORT']}/{database_name}"
+        )
+        self.hostname = f"test-worker-{os.getpid()}-{time.monotonic_ns()}@localhost"
+        full_env = {
+            **os.environ,
+            "DATABASE_URL": db_url,
+            "REDIS_URL": settings.REDIS_URL,
+            "DJANGO_SETTINGS_MODULE": "qualityhub.settings.test",
+            "TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            **env,
+        }
+        self.log = ROOT / "test-artifacts" / f"celery-{self.hostname.split('@')[0]}.log"
+        self.log.parent.mkdir(exist_ok=True)
+        self._log_file = self.log.open("w")
+        self.process = subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "celery"),
                 "-A",
                 "qualityhub",
                 "worker",
-                "--pool=solo",
+                f"--pool={pool}",
+                f"--concurrency={concurrency}",
                 "--loglevel=info",
-                f"--hostname={hostname}",
+                f"--hostname={self.hostname}",
             ],
             cwd=ROOT,
-            env=env,
-            stdout=log_file,
+            env=full_env,
+            stdout=self._log_file,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so a kill takes every child
         )
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                if process.poll() is not None:
-                    pytest.fail(f"the Celery worker exited: see {log}")
-                replies = app.control.ping(destination=[hostname], timeout=1.0)
-                if replies:
-                    break
-            else:
-                pytest.fail(f"the Celery worker did not answer within 60 s: see {log}")
-            yield process
-        finally:
-            process.terminate()
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"the Celery worker exited: see {self.log}")
+            if self.app.control.ping(destination=[self.hostname], timeout=1.0):
+                return
+        pytest.fail(f"the Celery worker did not answer within 60 s: see {self.log}")
+
+    def kill(self) -> None:
+        """SIGKILL the whole worker (as a crash or an OOM kill would), without any cleanup."""
+        import signal
+
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=20)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
             try:
-                process.wait(timeout=20)
+                self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                process.kill()
+                self.kill()
+        self._log_file.close()
+
+
+@pytest.fixture
+def celery_worker_factory(transactional_db, settings):
+    """Start real Celery workers; each is stopped at the end of the test."""
+    if not settings.REDIS_URL:
+        pytest.fail("a real Celery worker needs REDIS_URL")
+    import redis
+    from django.db import connection
+
+    from qualityhub.celery import app
+
+    # Messages left by an earlier session (a killed worker's unacknowledged task, say) belong to
+    # another database; start from an empty queue.
+    app.control.purge()
+    redis.Redis.from_url(settings.REDIS_URL).delete("unacked", "unacked_index", "unacked_mutex")
+    workers = []
+
+    def start(*, env: dict | None = None, pool: str = "solo", concurrency: int = 1):
+        worker = WorkerProcess(
+            settings=settings,
+            database_name=connection.settings_dict["NAME"],
+            env=env or {},
+            pool=pool,
+            concurrency=concurrency,
+        )
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+@pytest.fixture
+def celery_worker_process(celery_worker_factory):
+    """One real worker (solo pool)."""
+    return celery_worker_factory()
 
 
 @pytest.fixture(autouse=True)
@@ -160,7 +213,7 @@ def _celery_eager_by_default(request):
     """Logic tests run tasks in-process; tests with a real worker switch it off."""
     from qualityhub.celery import app
 
-    eager = "celery_worker_process" not in request.fixturenames
+    eager = not {"celery_worker_process", "celery_worker_factory"} & set(request.fixturenames)
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = eager
     yield

@@ -4,20 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0002_add_reporting_periods_and_qualitative_reports'),
+        ("reports", "0002_add_reporting_periods_and_qualitative_reports"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='gapresult',
-            name='ratio',
-            field=models.FloatField(null=True, verbose_name='进度比'),
+            model_name="gapresult",
+            name="ratio",
+            field=models.FloatField(null=True, verbose_name="进度比"),
         ),
         migrations.AlterField(
-            model_name='gapresult',
-            name='status',
-            field=models.CharField(choices=[('achieved', '已实现'), ('on_track', '进展顺利'), ('at_risk', '存在风险'), ('off_track', '偏离目标'), ('no_data', '数据不足')], max_length=16, verbose_name='状态'),
+            model_name="gapresult",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("achieved", "已实现"),
+                    ("on_track", "进展顺利"),
+                    ("at_risk", "存在风险"),
+                    ("off_track", "偏离目标"),
+                    ("no_data", "数据不足"),
+                ],
+                max_length=16,
+                verbose_name="状态",
+            ),
         ),
     ]

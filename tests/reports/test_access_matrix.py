@@ -50,7 +50,31 @@ def world(people, agri_rate):
         ),
         acting_user=people.owner,
     )
-    return {"value": rv, "ipa_value": ipa_value, "report": report}
+    from django.core.files.base import ContentFile
+
+    from reports.models import Scorecard, ScorecardRun
+
+    run = ScorecardRun.objects.create(
+        period=QUARTER, department=agri, total=1, created_by=people.owner
+    )
+    scorecard = Scorecard(
+        run=run,
+        department=agri,
+        period=QUARTER,
+        data={"rows": []},
+        fingerprint="x",
+        html="<html><body>记分卡快照</body></html>",
+    )
+    scorecard.pdf.save("s.pdf", ContentFile(b"%PDF-1.4"), save=False)
+    scorecard.xlsx.save("s.xlsx", ContentFile(b"PK"), save=False)
+    scorecard.save()
+    return {
+        "value": rv,
+        "ipa_value": ipa_value,
+        "report": report,
+        "run": run,
+        "scorecard": scorecard,
+    }
 
 
 # (name, method, url builder, data builder, expected status per user kind)
@@ -256,6 +280,84 @@ CASES = {
             "anonymous": LOGIN,
         },
     ),
+    "scorecards": (
+        "get",
+        lambda w: reverse("reports:scorecards") + f"?period={QUARTER}",
+        None,
+        {
+            "owner": 200,
+            "reviewer": 200,
+            "outsider": 200,
+            "office": 200,
+            "admin": 200,
+            "anonymous": LOGIN,
+        },
+    ),
+    "scorecards_render": (
+        "post",
+        lambda w: reverse("reports:scorecards") + f"?period={QUARTER}",
+        lambda w: {"department": "AGRI"},
+        {
+            "owner": 302,
+            "reviewer": 302,
+            "outsider": 302,
+            "office": 302,
+            "admin": 302,
+            "anonymous": LOGIN,
+        },
+    ),
+    "scorecard_run": (
+        "get",
+        lambda w: reverse("reports:scorecard_run", args=[w["run"].pk]),
+        None,
+        {
+            "owner": 200,
+            "reviewer": 404,
+            "outsider": 404,
+            "office": 200,
+            "admin": 200,
+            "anonymous": LOGIN,
+        },
+    ),
+    "scorecard_detail": (
+        "get",
+        lambda w: reverse("reports:scorecard_detail", args=[w["scorecard"].pk]),
+        None,
+        {
+            "owner": 200,
+            "reviewer": 200,
+            "outsider": 404,
+            "office": 200,
+            "admin": 200,
+            "anonymous": LOGIN,
+        },
+    ),
+    "scorecard_snapshot": (
+        "get",
+        lambda w: reverse("reports:scorecard_snapshot", args=[w["scorecard"].pk]),
+        None,
+        {
+            "owner": 200,
+            "reviewer": 200,
+            "outsider": 404,
+            "office": 200,
+            "admin": 200,
+            "anonymous": LOGIN,
+        },
+    ),
+    "scorecard_pdf": (
+        "get",
+        lambda w: reverse("reports:scorecard_file", args=[w["scorecard"].pk, "pdf"]),
+        None,
+        {
+            "owner": 200,
+            "reviewer": 200,
+            "outsider": 404,
+            "office": 200,
+            "admin": 200,
+            "anonymous": LOGIN,
+        },
+    ),
     "admin_index": (
         "get",
         lambda w: reverse("admin:index"),
@@ -319,6 +421,13 @@ def test_access_matrix(case, user_kind, people, login, world):
         assert not ReportedValue.objects.filter(department__code="AGRI", value=Decimal("11"))
     if office and case in ("value_review", "inbox_bulk_approve_forged_ids"):
         assert value.state == ValueState.APPROVED
+    if case == "scorecards_render" and user_kind == "outsider":
+        # A department user can only ever start a rendering of its own department.
+        from reports.models import ScorecardRun
+
+        assert (
+            ScorecardRun.objects.filter(created_by=people.outsider).get().department.code == "IPA"
+        )
 
 
 def test_every_url_of_the_app_is_in_the_matrix():
@@ -336,6 +445,11 @@ def test_every_url_of_the_app_is_in_the_matrix():
         "inbox",
         "periods",
         "completeness",
+        "scorecards",
+        "scorecard_run",
+        "scorecard_detail",
+        "scorecard_snapshot",
+        "scorecard_file",
     }
     assert names == covered
 
