@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/qualityhub
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install demo serve test lint check migrate catalog demo-users clean
+.PHONY: install demo serve test lint check migrate catalog demo-users clean bench-gaps
 
 $(STAMP): pyproject.toml requirements.lock scripts/system-deps.sh
 	bash scripts/system-deps.sh
@@ -61,6 +61,10 @@ check: install
 
 test: lint check
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest
+
+# Benchmarks (not tests): see bench/*.py for what they measure and their goals.
+bench-gaps: install
+	$(PY) bench/gaps.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

@@ -8,6 +8,8 @@ import time
 from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 from django.core.cache import cache
 from django.db import connection, transaction
 
@@ -46,6 +48,7 @@ class GapRun:
     values: int
     results: int
     seconds: float
+    phases: dict | None = None  # seconds per phase: read, compute, write, commit
 
 
 def load_values(states: tuple[str, ...]) -> pd.DataFrame:
@@ -153,51 +156,76 @@ def aggregation_rules() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["indicator_id", "aggregation", "lead_unit_id"])
 
 
-def compute_frame(*, include_submitted: bool = False) -> tuple[pd.DataFrame, int]:
-    states = (
-        (ValueState.APPROVED, ValueState.SUBMITTED) if include_submitted else (ValueState.APPROVED,)
-    )
-    values = load_values(tuple(str(s) for s in states))
-    targets = load_targets()
-    region = gaps.aggregate_region(values, aggregation_rules())
-    results = gaps.compute(pd.concat([values, region], ignore_index=True), targets)
-    return results, len(values)
-
-
-@transaction.atomic
 def gaps_compute(*, period: str | None = None, include_submitted: bool = False) -> GapRun:
     """Recompute gap results (all periods, or one) and replace the stored ones in one write.
 
     Running it twice gives the same rows: the results of the periods computed are replaced as
-    a whole, so nothing stale survives and nothing is duplicated.
+    a whole, in one transaction, so nothing stale survives and nothing is duplicated.
     """
-    started = time.perf_counter()
-    results, n_values = compute_frame(include_submitted=include_submitted)
-    if period:
-        results = results[results["period"] == period]
-    stale = GapResult.objects.all() if period is None else GapResult.objects.filter(period=period)
-    stale._raw_delete(stale.db)  # no cascades point at gap results
-    written = _write(results)
-    return GapRun(values=n_values, results=written, seconds=time.perf_counter() - started)
+    phases = {}
+    started = clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        phases[name] = now - clock
+        clock = now
+
+    with transaction.atomic():
+        states = (
+            (ValueState.APPROVED, ValueState.SUBMITTED)
+            if include_submitted
+            else (ValueState.APPROVED,)
+        )
+        values = load_values(tuple(str(s) for s in states))
+        targets, rules = load_targets(), aggregation_rules()
+        lap("read")
+        region = gaps.aggregate_region(values, rules)
+        n_values = len(values)
+        results = gaps.compute(pd.concat([values, region], ignore_index=True), targets)
+        del values, region
+        if period:
+            results = results[results["period"] == period]
+        lap("compute")
+        _delete(period)
+        written = _write(results)
+        del results
+        lap("write")
+    lap("commit")  # deferred foreign-key checks run here
+    return GapRun(
+        values=n_values, results=written, seconds=time.perf_counter() - started, phases=phases
+    )
+
+
+def _delete(period: str | None) -> None:
+    if period is None and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # transactional in PostgreSQL, and far faster
+            # Deferred foreign-key checks of earlier writes in this transaction must run first.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("TRUNCATE reports_gapresult")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    else:
+        stale = (
+            GapResult.objects.all() if period is None else GapResult.objects.filter(period=period)
+        )
+        stale._raw_delete(stale.db)  # nothing points at gap results
 
 
 def _write(results: pd.DataFrame) -> int:
     if results.empty:
         return 0
-    out = results.rename(columns={"unit_id": "department_id"}).copy()
+    out = results.rename(columns={"unit_id": "department_id"})
     out["department_id"] = out["department_id"].where(out["department_id"] >= 0).astype("Int64")
     out["target_id"] = out["target_id"].astype("Int64")
     out["computed_at"] = pd.Timestamp.now(tz="UTC").isoformat()
     out = out[RESULT_COLUMNS]
     if connection.vendor == "postgresql":
-        buffer = io.StringIO()
-        out.to_csv(buffer, index=False, header=False, na_rep="", float_format="%.6f")
         columns = ", ".join(RESULT_COLUMNS)
         with (
             connection.cursor() as cursor,
             cursor.copy(f"COPY reports_gapresult ({columns}) FROM STDIN WITH (FORMAT csv)") as copy,
         ):
-            copy.write(buffer.getvalue())
+            copy.write(_to_csv(out))
         return len(out)
     records = out.astype(object).where(out.notna(), None).to_dict("records")
     GapResult.objects.bulk_create(
@@ -205,6 +233,19 @@ def _write(results: pd.DataFrame) -> int:
         batch_size=2000,
     )
     return len(out)
+
+
+def _to_csv(frame: pd.DataFrame) -> memoryview:
+    """CSV for COPY: Arrow's writer, many times faster than ``DataFrame.to_csv`` at this size.
+
+    Missing values are written as empty unquoted fields, which COPY reads as NULL.
+    """
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    pa_csv.write_csv(
+        table, sink, write_options=pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+    )
+    return memoryview(sink.getvalue())
 
 
 def schedule_gap_computation() -> bool:

@@ -30,18 +30,28 @@ EPSILON = 0.001  # Open SDG replaces a zero base value or target with 0.001
 DIRECTION = {">=": 1, ">": 1, "=": 1, "<=": -1, "<": -1}
 
 
-def period_end_years(periods: pd.Series) -> pd.Series:
-    """2024Q3 → 2024.75, 2024S1 → 2024.5, 2024 → 2025.0 (vectorised over period ids)."""
-    text = periods.astype(str)
-    year = text.str.slice(0, 4).astype(int)
-    kind = text.str.slice(4, 5)
-    number = pd.to_numeric(text.str.slice(5, 6), errors="coerce").fillna(1).astype(int)
+def _per_distinct(periods: pd.Series, function) -> pd.Series:
+    """Apply ``function`` to the distinct period ids only (a few dozen), then spread back."""
+    categorical = pd.Categorical(periods.astype(str))
+    distinct = function(pd.Series(categorical.categories, dtype=object))
+    return pd.Series(np.asarray(distinct)[categorical.codes], index=periods.index)
+
+
+def _end_years(text: pd.Series) -> np.ndarray:
+    year = text.str.slice(0, 4).astype(int).to_numpy()
+    kind = text.str.slice(4, 5).to_numpy()
+    number = pd.to_numeric(text.str.slice(5, 6), errors="coerce").fillna(1).astype(int).to_numpy()
     months = np.select([kind == "Q", kind == "S"], [3 * number, 6 * number], default=12)
     return year + months / 12.0
 
 
+def period_end_years(periods: pd.Series) -> pd.Series:
+    """2024Q3 → 2024.75, 2024S1 → 2024.5, 2024 → 2025.0 (vectorised over period ids)."""
+    return _per_distinct(periods, _end_years)
+
+
 def period_years(periods: pd.Series) -> pd.Series:
-    return periods.astype(str).str.slice(0, 4).astype(int)
+    return _per_distinct(periods, lambda text: text.str.slice(0, 4).astype(int).to_numpy())
 
 
 def attach_targets(values: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
