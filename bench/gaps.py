@@ -270,7 +270,9 @@ def run_floor() -> dict:
             cursor.copy("COPY reports_gapresult FROM STDIN WITH (FORMAT csv)") as copy,
         ):
             copy.write(results.getvalue())
-        copy_in = time.perf_counter() - started
+    # The rows are in only once committed: the table's deferred foreign-key checks run at the
+    # commit, for the floor exactly as for the engine, so the commit is part of the floor.
+    copy_in = time.perf_counter() - started
     return {
         "copy_out": copy_out,
         "copy_in": copy_in,
@@ -331,7 +333,7 @@ def main() -> int:
         f"{per_row_full:>12.2f}"
     )
     print(f"{'floor: COPY out values':<44}{floor['copy_out']:>12.2f}")
-    print(f"{'floor: COPY in results (with commit)':<44}{floor['copy_in']:>12.2f}")
+    print(f"{'floor: COPY in results, with commit':<44}{floor['copy_in']:>12.2f}")
     print(f"{'floor: total':<44}{floor['seconds']:>12.2f}")
     print()
     vs_floor = engine["seconds"] / floor["seconds"]
