@@ -18,7 +18,7 @@ from indicators.choices import ResponsibilityRole
 from indicators.models import Indicator, ReportingAssignment, Responsibility, Target
 
 from . import gaps
-from .choices import ValueState
+from .choices import ValueSource, ValueState
 from .models import GapResult, ReportedValue
 
 logger = logging.getLogger(__name__)
@@ -37,6 +37,8 @@ RESULT_COLUMNS = [
     "required_pace",
     "projection",
     "status",
+    "period_end",
+    "is_demo",
     "computed_at",
 ]
 DEBOUNCE_KEY = "gaps:scheduled"
@@ -54,8 +56,8 @@ class GapRun:
 def load_values(states: tuple[str, ...]) -> pd.DataFrame:
     """Every counted value as (indicator_id, unit_id, period, value): one query."""
     sql = (
-        "SELECT indicator_id, department_id, period, value FROM reports_reportedvalue "
-        "WHERE value IS NOT NULL AND state IN ({})"
+        "SELECT indicator_id, department_id, period, value, source = 'demo' "
+        "FROM reports_reportedvalue WHERE value IS NOT NULL AND state IN ({})"
     )
     if connection.vendor == "postgresql":
         placeholders = ", ".join(f"'{s}'" for s in states if s.isidentifier())
@@ -69,21 +71,26 @@ def load_values(states: tuple[str, ...]) -> pd.DataFrame:
         buffer.seek(0)
         frame = pd.read_csv(
             buffer,
-            names=["indicator_id", "unit_id", "period", "value"],
+            names=["indicator_id", "unit_id", "period", "value", "is_demo"],
             dtype={
                 "indicator_id": "int64",
                 "unit_id": "int64",
                 "period": "string",
                 "value": "float64",
+                "is_demo": "string",
             },
         )
+        frame["is_demo"] = frame["is_demo"] == "t"
         frame["period"] = frame["period"].astype(object)
         return frame
     rows = ReportedValue.objects.filter(state__in=states, value__isnull=False).values_list(
-        "indicator_id", "department_id", "period", "value"
+        "indicator_id", "department_id", "period", "value", "source"
     )
-    frame = pd.DataFrame(list(rows), columns=["indicator_id", "unit_id", "period", "value"])
+    frame = pd.DataFrame(
+        list(rows), columns=["indicator_id", "unit_id", "period", "value", "is_demo"]
+    )
     frame["value"] = frame["value"].astype(float)
+    frame["is_demo"] = frame["is_demo"] == ValueSource.DEMO
     return frame
 
 
@@ -192,6 +199,9 @@ def gaps_compute(*, period: str | None = None, include_submitted: bool = False) 
         del results
         lap("write")
     lap("commit")  # deferred foreign-key checks run here
+    from .dashboard import bump_dashboard_version
+
+    bump_dashboard_version()
     return GapRun(
         values=n_values, results=written, seconds=time.perf_counter() - started, phases=phases
     )

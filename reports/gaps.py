@@ -182,6 +182,10 @@ def compute(values: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
             "projection": projection,
             "ratio": ratio,
             "status": status,
+            "period_end": t,
+            "is_demo": frame["is_demo"].to_numpy()
+            if "is_demo" in frame
+            else np.zeros(len(frame), dtype=bool),
         }
     )
     return out
@@ -197,16 +201,20 @@ def aggregate_region(values: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
     merged = values.merge(rules, on="indicator_id", how="left")
     merged["aggregation"] = merged["aggregation"].fillna("lead")
     parts = []
+    if "is_demo" not in merged:
+        merged["is_demo"] = False
     lead = merged[(merged["aggregation"] == "lead") & (merged["unit_id"] == merged["lead_unit_id"])]
-    parts.append(lead[["indicator_id", "period", "value"]])
+    parts.append(lead[["indicator_id", "period", "value", "is_demo"]])
     for rule in ("sum", "min", "mean"):
         subset = merged[merged["aggregation"] == rule]
         if not subset.empty:
-            grouped = subset.groupby(["indicator_id", "period"], as_index=False)["value"].agg(rule)
+            grouped = subset.groupby(["indicator_id", "period"], as_index=False).agg(
+                value=("value", rule), is_demo=("is_demo", "any")
+            )
             parts.append(grouped)
     region = pd.concat(parts, ignore_index=True)
     region["unit_id"] = -1
-    return region[["indicator_id", "unit_id", "period", "value"]]
+    return region[["indicator_id", "unit_id", "period", "value", "is_demo"]]
 
 
 def _empty() -> pd.DataFrame:

@@ -211,6 +211,10 @@ class GapResult(models.Model):
     required_pace = models.FloatField(_("所需年均进度"), null=True)
     projection = models.DecimalField(_("目标年预测值"), max_digits=20, decimal_places=6, null=True)
     status = models.CharField(_("状态"), max_length=16, choices=GapStatus.choices)
+    period_end = models.FloatField(
+        _("期末（年）"), default=0, help_text=_("期间结束时刻，以年计，用于排序。")
+    )
+    is_demo = models.BooleanField(_("含演示数据"), default=False)
     computed_at = models.DateTimeField(_("计算时间"), auto_now=True)
 
     class Meta:
@@ -233,6 +237,11 @@ class GapResult(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=GapStatus.values), name="gap_result_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["indicator", "department", "-period_end"], name="gap_result_latest"
             ),
         ]
 

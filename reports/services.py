@@ -326,6 +326,9 @@ def _transition(
         locked.reviewed_at, locked.reviewed_by = now, acting_user
         locked.review_comment = comment
     locked.save()
+    from .dashboard import bump_dashboard_version
+
+    transaction.on_commit(bump_dashboard_version)  # completeness and inbox counts changed
     if isinstance(locked, ReportedValue):
         ReportedValueChange.objects.create(
             reported_value=locked,

@@ -500,3 +500,179 @@ def scorecard_file(request, pk: int, kind: str):
     label = scorecard.department.short_name_zh or scorecard.department.code
     name = f"记分卡-{label}-{scorecard.period}.{kind}"
     return FileResponse(field.open("rb"), as_attachment=True, filename=name)
+
+
+# --- Dashboards -------------------------------------------------------------------------------
+
+
+@office_required
+def overview(request):
+    """The whole region at a glance, for the office and admins."""
+    from indicators.choices import Category
+    from indicators.models import Document
+
+    from .dashboard import demo_value_count
+    from .dashboard import overview as build_overview
+
+    quarter = _quarter_from(request)
+    documents = list(Document.objects.filter(kind="plan").order_by("issued_year"))
+    document = request.GET.get("document") or None
+    if document and document not in {d.code for d in documents}:
+        document = None
+    category = request.GET.get("category") or None
+    if category not in Category.values:
+        category = None
+    department = (
+        Department.objects.current().filter(code=request.GET.get("department") or "").first()
+    )
+    data = build_overview(
+        quarter=quarter, document=document, category=category, department=department
+    )
+    return render(
+        request,
+        "reports/overview.html",
+        {
+            "quarter": quarter,
+            "data": data,
+            "documents": documents,
+            "categories": Category.choices,
+            "departments": Department.objects.current().order_by("code"),
+            "selected": {"document": document, "category": category, "department": department},
+            "demo_values": demo_value_count(),
+        },
+    )
+
+
+def _indicator_scope(request, indicator):
+    """Which departments' data the user may see on an indicator page (None: every one)."""
+    if is_office(request.user):
+        return None
+    if is_department_user(request.user):
+        return [department_of(request.user)]
+    raise PermissionDenied
+
+
+@login_required
+def indicator_page(request, code: str):
+    from .dashboard import indicator_chart, indicator_detail, indicator_values
+
+    indicator = get_object_or_404(Indicator, code=code)
+    scope = _indicator_scope(request, indicator)
+    if scope is None:
+        department = Department.objects.filter(code=request.GET.get("department") or "").first()
+    else:
+        department = scope[0]
+    detail = indicator_detail(indicator)
+    chart = indicator_chart(indicator, department=department, targets=detail["targets"])
+    values = list(indicator_values(indicator, scope)[:200])
+    series_departments = sorted({v.department for v in values}, key=lambda d: d.code)
+    return render(
+        request,
+        "reports/indicator.html",
+        {
+            "indicator": indicator,
+            "detail": detail,
+            "chart": chart,
+            "values": values,
+            "department": department,
+            "series_departments": series_departments if scope is None else [],
+            "limited": scope is not None,
+            "has_demo": chart["has_demo"] or any(v.is_demo for v in values),
+        },
+    )
+
+
+@login_required
+def indicator_download(request, code: str, kind: str):
+    from indicators.exports import rows_to_csv, rows_to_xlsx
+
+    from .dashboard import indicator_values
+
+    if kind not in ("csv", "xlsx"):
+        raise Http404
+    indicator = get_object_or_404(Indicator, code=code)
+    scope = _indicator_scope(request, indicator)
+    columns = (
+        "indicator_code",
+        "indicator",
+        "unit",
+        "department_code",
+        "department",
+        "period",
+        "value",
+        "state",
+        "source",
+        "demo",
+        "note",
+        "updated_at",
+    )
+    rows = [
+        {
+            "indicator_code": indicator.code,
+            "indicator": indicator.name_zh,
+            "unit": indicator.unit,
+            "department_code": v.department.code,
+            "department": v.department.name_zh,
+            "period": v.period,
+            "value": "" if v.value is None else f"{v.value.normalize():f}",
+            "state": v.state,
+            "source": v.source,
+            "demo": "演示数据" if v.is_demo else "",
+            "note": v.note,
+            "updated_at": v.updated_at.isoformat(timespec="seconds"),
+        }
+        for v in indicator_values(indicator, scope)
+    ]
+    if kind == "csv":
+        data, content_type = rows_to_csv(columns, rows), "text/csv; charset=utf-8"
+    else:
+        data = rows_to_xlsx(columns, rows, title=indicator.code[:31])
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    from django.http import HttpResponse
+
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{indicator.code}.{kind}"'
+    return response
+
+
+@login_required
+def department_page(request, code: str):
+    from departments.selectors import departments_with_responsibilities
+
+    from .dashboard import department_statuses
+    from .models import Scorecard
+
+    if is_office(request.user):
+        department = get_object_or_404(Department.objects.current(), code=code)
+    elif is_department_user(request.user) and department_of(request.user).code == code:
+        department = department_of(request.user)
+    else:
+        raise Http404
+    quarter = _quarter_from(request)
+    record = []
+    q = quarter
+    for _i in range(4):
+        record.extend(completeness(q, [department]))
+        q = q.previous()
+    return render(
+        request,
+        "reports/department.html",
+        {
+            "department": department,
+            "quarter": quarter,
+            "statuses": department_statuses(department, quarter),
+            "record": [(r, p) for r, p in zip(record, _quarters_back(quarter, 4), strict=True)],
+            "scorecards": Scorecard.objects.filter(department=department).order_by("-created_at")[
+                :8
+            ],
+            "has_duty": department in departments_with_responsibilities(),
+        },
+    )
+
+
+def _quarters_back(quarter: Period, n: int) -> list[Period]:
+    out = []
+    for _i in range(n):
+        out.append(quarter)
+        quarter = quarter.previous()
+    return out

@@ -8,6 +8,7 @@ runs embedded: an SQLite file and Celery tasks executed in-process. With ``DATAB
 
 from pathlib import Path
 
+import plotly
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
@@ -147,7 +148,12 @@ USE_TZ = True
 
 # --- Files --------------------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# plotly.js comes from the plotly package itself and is served from the app's static files:
+# no CDN, so the dashboards work on an offline network.
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("plotly", Path(plotly.__file__).resolve().parent / "package_data"),
+]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))

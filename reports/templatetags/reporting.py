@@ -29,3 +29,13 @@ def period_label(period_id) -> str:
 def formfield(form, name: str, key: str):
     """The bound field ``<name>_<key>`` of a dynamic form, or None if the row is read-only."""
     return form.field(name, key) if form is not None else None
+
+
+@register.filter
+def status_label(status) -> str:
+    from reports.choices import GapStatus
+
+    try:
+        return str(GapStatus(status).label)
+    except ValueError:
+        return str(status)

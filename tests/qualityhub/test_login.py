@@ -47,8 +47,8 @@ def test_the_login_page_is_in_chinese(client):
     [
         ("alice", "reports:form"),
         ("bob", "reports:form"),
-        ("olivia", "reports:inbox"),
-        ("root", "reports:inbox"),
+        ("olivia", "reports:overview"),
+        ("root", "reports:overview"),
     ],
 )
 def test_each_role_lands_on_its_own_page(accounts, username, landing):

@@ -1,0 +1,281 @@
+"""Reads for the dashboards: the region overview, indicator pages and department pages."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import Counter
+
+from django.core.cache import cache
+from django.db import connection
+
+from departments.models import Department
+from indicators.models import Indicator, ReportingAssignment, Responsibility
+
+from . import charts
+from .choices import GapStatus, ValueSource
+from .models import GapResult, ReportedValue
+from .periods import Period
+
+VERSION_KEY = "dashboard:version"
+CACHE_SECONDS = 600
+
+
+def dashboard_version() -> int:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, 1, timeout=None)
+        version = cache.get(VERSION_KEY) or 1
+    return version
+
+
+def bump_dashboard_version() -> None:
+    """Called when gap results or submissions change: cached dashboards are rebuilt."""
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.set(VERSION_KEY, 2, timeout=None)
+
+
+def _period_end(period: Period) -> float:
+    return period.year + period.end.month / 12.0
+
+
+def latest_results(period: Period, *, indicator_ids=None, department_id=None) -> list[tuple]:
+    """For each series (indicator × department, and region-wide), its latest result up to the
+    end of ``period``: one query."""
+    results = GapResult.objects.filter(period_end__lte=_period_end(period) + 1e-9)
+    if indicator_ids is not None:
+        results = results.filter(indicator_id__in=indicator_ids)
+    if department_id is not None:
+        results = results.filter(department_id=department_id)
+    columns = (
+        "indicator_id",
+        "department_id",
+        "period",
+        "status",
+        "gap",
+        "ratio",
+        "percent_of_target",
+        "required_pace",
+        "is_demo",
+        "period_end",
+    )
+    if connection.vendor == "postgresql":
+        rows = (
+            results.order_by("indicator_id", "department_id", "-period_end")
+            .distinct("indicator_id", "department_id")
+            .values_list(*columns)
+        )
+        return list(rows)
+    latest: dict[tuple, tuple] = {}
+    for row in results.order_by("period_end").values_list(*columns):
+        latest[(row[0], row[1])] = row
+    return list(latest.values())
+
+
+def _fmt(value, digits=2) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    number = float(value)
+    return f"{number:.{digits}f}".rstrip("0").rstrip(".") if digits else f"{number:.0f}"
+
+
+def indicators_in_scope(document: str | None, category: str | None) -> list[Indicator]:
+    indicators = Indicator.objects.filter(targets__value__isnull=False).distinct()
+    if document:
+        indicators = indicators.filter(targets__document__code=document)
+    if category:
+        indicators = indicators.filter(category=category)
+    return list(indicators.order_by("code"))
+
+
+def overview(*, quarter: Period, document=None, category=None, department=None) -> dict:
+    """Everything the region overview shows, cached until gap results or submissions change."""
+    key_source = f"{dashboard_version()}|{quarter.id}|{document}|{category}|{department}"
+    key = "overview:" + hashlib.sha1(key_source.encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    data = _build_overview(
+        quarter=quarter, document=document, category=category, department=department
+    )
+    cache.set(key, data, timeout=CACHE_SECONDS)
+    return data
+
+
+def _build_overview(*, quarter, document, category, department) -> dict:
+    from departments.selectors import departments_with_responsibilities
+
+    from .selectors import completeness
+
+    indicators = indicators_in_scope(document, category)
+    by_id = {i.pk: i for i in indicators}
+    rows = latest_results(quarter, indicator_ids=list(by_id))
+    region = {r[0]: r for r in rows if r[1] is None}
+    dept_rows = [r for r in rows if r[1] is not None]
+    if department is not None:
+        dept_rows = [r for r in dept_rows if r[1] == department.pk]
+
+    counts = Counter(region[i][3] if i in region else GapStatus.NO_DATA for i in by_id)
+    counts = {s: counts.get(s, 0) for s in charts.STATUS_ORDER}
+
+    departments = {d.pk: d for d in Department.objects.filter(pk__in={r[1] for r in dept_rows})}
+    columns = sorted(departments.values(), key=lambda d: d.code)
+    row_ids = sorted({r[0] for r in dept_rows}, key=lambda i: by_id[i].code)
+    cell = {(r[0], r[1]): r for r in dept_rows}
+    cells = [
+        [
+            None
+            if (i, d.pk) not in cell
+            else (
+                cell[(i, d.pk)][3],
+                _fmt(cell[(i, d.pk)][4]),
+                cell[(i, d.pk)][2],
+                cell[(i, d.pk)][8],
+            )
+            for d in columns
+        ]
+        for i in row_ids
+    ]
+    heatmap = charts.heatmap([by_id[i].name_zh for i in row_ids], [str(d) for d in columns], cells)
+
+    behind = sorted(
+        (r for r in region.values() if r[3] in (GapStatus.OFF_TRACK, GapStatus.AT_RISK)),
+        key=lambda r: (r[5] is None, r[5] if r[5] is not None else 0),
+    )[:10]
+    behind_rows = [
+        {
+            "code": by_id[r[0]].code,
+            "name": by_id[r[0]].name_zh,
+            "unit": by_id[r[0]].unit,
+            "period": r[2],
+            "status": r[3],
+            "status_label": str(GapStatus(r[3]).label),
+            "gap": _fmt(r[4]),
+            "ratio": _fmt(r[5]),
+            "percent": round(float(r[6]), 1) if r[6] is not None else 0,
+            "pace": _fmt(r[7]),
+            "is_demo": r[8],
+        }
+        for r in behind
+    ]
+    duty = departments_with_responsibilities()
+    if department is not None:
+        duty = [d for d in duty if d.pk == department.pk]
+    late = [
+        {
+            "code": c.department.code,
+            "name": c.department.name_zh,
+            "status": c.status,
+            "expected": c.expected,
+            "submitted": c.submitted,
+        }
+        for c in completeness(quarter, duty)
+        if c.status in ("overdue", "late")
+    ]
+    has_demo = any(r[8] for r in rows)
+    return {
+        "counts": counts,
+        "total": sum(counts.values()),
+        "figures": {
+            "counts": charts.to_json(charts.status_counts(counts)),
+            "heatmap": charts.to_json(heatmap),
+            "behind": charts.to_json(charts.behind_pace(behind_rows)) if behind_rows else None,
+        },
+        "behind": behind_rows,
+        "late": late,
+        "has_demo": has_demo,
+        "heatmap_size": (len(row_ids), len(columns)),
+    }
+
+
+# --- Indicator page ----------------------------------------------------------------------------
+
+
+def indicator_detail(indicator: Indicator) -> dict:
+    targets = list(
+        indicator.targets.select_related("document").order_by("year", "document__issued_year")
+    )
+    responsibilities = list(
+        Responsibility.objects.filter(indicator=indicator)
+        .select_related("department__successor__successor", "document")
+        .order_by("document__issued_year", "role")
+    )
+    assignments = list(
+        ReportingAssignment.objects.filter(indicator=indicator).select_related("department")
+    )
+    return {"targets": targets, "responsibilities": responsibilities, "assignments": assignments}
+
+
+def indicator_values(indicator: Indicator, departments=None):
+    values = ReportedValue.objects.filter(indicator=indicator).select_related(
+        "department", "document"
+    )
+    if departments is not None:
+        values = values.filter(department__in=departments)
+    return values.order_by("-period", "department__code")
+
+
+def indicator_chart(indicator: Indicator, *, department: Department | None, targets) -> dict:
+    """The series shown on the chart: one department's approved values, or the region's."""
+    results = GapResult.objects.filter(indicator=indicator, department=department).order_by(
+        "period_end"
+    )
+    series = [(r.period, float(r.actual), r.is_demo) for r in results if r.actual is not None]
+    latest = results.last()
+    projection = None
+    if latest and latest.projection is not None and latest.target_id:
+        target = next((t for t in targets if t.pk == latest.target_id), None)
+        if target is not None:
+            projection = {
+                "from_period": latest.period,
+                "from_value": float(latest.actual),
+                "year": target.year,
+                "value": float(latest.projection),
+            }
+    shown_targets = [
+        {
+            "year": t.year,
+            "value": float(t.value),
+            "label": f"{t.get_comparator_display()} {_fmt(t.value)}（{t.year}年）",
+        }
+        for t in targets
+        if t.value is not None
+    ]
+    figure = charts.indicator_series(
+        name=indicator.name_zh,
+        unit=indicator.unit,
+        series=series,
+        targets=shown_targets,
+        projection=projection,
+    )
+    return {
+        "figure": charts.to_json(figure),
+        "latest": latest,
+        "has_demo": any(s[2] for s in series),
+    }
+
+
+def demo_value_count() -> int:
+    return ReportedValue.objects.filter(source=ValueSource.DEMO).count()
+
+
+# --- Department page ---------------------------------------------------------------------------
+
+
+def department_statuses(department: Department, quarter: Period) -> list[dict]:
+    rows = latest_results(quarter, department_id=department.pk)
+    indicators = Indicator.objects.in_bulk({r[0] for r in rows})
+    out = [
+        {
+            "indicator": indicators[r[0]],
+            "period": r[2],
+            "status": r[3],
+            "status_label": str(GapStatus(r[3]).label),
+            "gap": _fmt(r[4]),
+            "is_demo": r[8],
+        }
+        for r in rows
+    ]
+    return sorted(out, key=lambda r: (charts.STATUS_ORDER.index(r["status"]), r["indicator"].code))

@@ -1,0 +1,109 @@
+import random
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from departments.selectors import departments_with_responsibilities
+from reports.choices import ChangeVia, ValueSource, ValueState
+from reports.gap_service import gaps_compute
+from reports.models import ReportedValue, ReportedValueChange
+from reports.periods import Period
+from reports.selectors import department_form
+
+DEMO_NOTE = "演示数据：自动生成的历史数值，非真实填报。"
+
+
+class Command(BaseCommand):
+    help = (
+        "Add a generated quarterly history so the dashboards have something to show. Every "
+        "generated value is marked as demo data (source=demo) and never replaces a real value; "
+        "--remove deletes them all."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--remove", action="store_true", help="delete every demo value")
+        parser.add_argument("--start", default="2023Q1", help="first quarter (default 2023Q1)")
+        parser.add_argument("--end", default="2026Q2", help="last quarter (default 2026Q2)")
+        parser.add_argument("--seed", type=int, default=2025)
+
+    def handle(self, *args, remove=False, start="2023Q1", end="2026Q2", seed=2025, **options):
+        if remove:
+            with transaction.atomic():
+                deleted, _ = ReportedValue.objects.filter(source=ValueSource.DEMO).delete()
+            gaps_compute()
+            self.stdout.write(self.style.SUCCESS(f"demo data removed ({deleted} rows)"))
+            return
+        created = self._generate(Period.parse(start), Period.parse(end), random.Random(seed))
+        run = gaps_compute()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{created} demo values added (marked 演示数据); {run.results} gap results"
+            )
+        )
+
+    @transaction.atomic
+    def _generate(self, start: Period, end: Period, rng: random.Random) -> int:
+        existing = set(ReportedValue.objects.values_list("indicator_id", "department_id", "period"))
+        new, quarter, step = [], start, 0
+        trends: dict[tuple, tuple[float, float]] = {}
+        while quarter <= end:
+            for department in departments_with_responsibilities():
+                for row in department_form(department, quarter).value_rows:
+                    key = (row.indicator.pk, department.pk, row.period.id)
+                    if key in existing or row.target is None or row.target.value is None:
+                        continue
+                    existing.add(key)
+                    value = self._value(row, department, step, trends, rng)
+                    new.append(
+                        ReportedValue(
+                            indicator=row.indicator,
+                            department=department,
+                            period=row.period.id,
+                            value=value,
+                            note=DEMO_NOTE,
+                            state=ValueState.APPROVED,
+                            source=ValueSource.DEMO,
+                        )
+                    )
+            quarter, step = quarter.next(), step + 1
+        created = ReportedValue.objects.bulk_create(new, batch_size=2000)
+        ReportedValueChange.objects.bulk_create(
+            [
+                ReportedValueChange(
+                    reported_value=rv,
+                    via=ChangeVia.JOB,
+                    action="demo",
+                    new_value=rv.value,
+                    new_note=rv.note,
+                    new_state=rv.state,
+                    comment="demo_history",
+                )
+                for rv in created
+            ],
+            batch_size=2000,
+        )
+        return len(created)
+
+    @staticmethod
+    def _value(row, department, step, trends, rng) -> Decimal:
+        """A plausible path towards the target: some series get there, some do not."""
+        target = float(row.target.value)
+        higher_is_better = row.target.comparator in (">=", ">", "=")
+        key = (row.indicator.pk, department.pk)
+        if key not in trends:
+            gap = abs(target) * rng.uniform(0.03, 0.25) or 1.0
+            start = target - gap if higher_is_better else target + gap
+            speed = rng.uniform(-0.2, 1.3) * gap / 12  # per quarter
+            trends[key] = (start, speed if higher_is_better else -speed)
+        start, speed = trends[key]
+        value = start + speed * step + rng.gauss(0, abs(speed) * 0.6 + abs(target) * 0.003)
+        indicator = row.indicator
+        low = float(indicator.min_value) if indicator.min_value is not None else None
+        high = float(indicator.max_value) if indicator.max_value is not None else None
+        if low is not None:
+            value = max(value, low)
+        if high is not None:
+            value = min(value, high)
+        quantum = Decimal(1).scaleb(-indicator.decimals)
+        return Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
