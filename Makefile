@@ -9,6 +9,8 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/qualityhub
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
+
+.PHONY: demo-history
 .PHONY: install demo serve test lint check migrate catalog demo-users clean bench-gaps
 
 $(STAMP): pyproject.toml requirements.lock scripts/system-deps.sh
@@ -34,8 +36,12 @@ catalog: migrate
 demo-users: catalog
 	$(PY) manage.py demo_users
 
+# A generated quarterly history, marked as demo data everywhere (remove: demo_history --remove).
+demo-history: demo-users
+	$(PY) manage.py demo_history
+
 # Embedded mode: SQLite file db.sqlite3, Celery tasks run in-process.
-demo: demo-users
+demo: demo-history
 	@echo "QualityHub: http://127.0.0.1:8000/  (accounts above; see README.md)"
 	$(PY) manage.py runserver 127.0.0.1:8000
 
@@ -49,6 +55,7 @@ serve: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_catalog
 	$(PY) manage.py demo_users
+	$(PY) manage.py demo_history
 	$(VENV)/bin/honcho start -f Procfile
 
 lint: install

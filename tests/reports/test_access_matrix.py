@@ -358,6 +358,63 @@ CASES = {
             "anonymous": LOGIN,
         },
     ),
+    "overview": (
+        "get",
+        lambda w: reverse("reports:overview"),
+        None,
+        {
+            "owner": 403,
+            "reviewer": 403,
+            "outsider": 403,
+            "office": 200,
+            "admin": 200,
+            "anonymous": LOGIN,
+        },
+    ),
+    "indicator_page": (
+        "get",
+        lambda w: (
+            reverse("reports:indicator", args=["AGRI_PRODUCT_SAFETY_PASS_RATE"])
+            + "?department=AGRI"
+        ),
+        None,
+        {
+            "owner": 200,
+            "reviewer": 200,
+            "outsider": 200,
+            "office": 200,
+            "admin": 200,
+            "anonymous": LOGIN,
+        },
+    ),
+    "indicator_download": (
+        "get",
+        lambda w: reverse(
+            "reports:indicator_download", args=["AGRI_PRODUCT_SAFETY_PASS_RATE", "csv"]
+        ),
+        None,
+        {
+            "owner": 200,
+            "reviewer": 200,
+            "outsider": 200,
+            "office": 200,
+            "admin": 200,
+            "anonymous": LOGIN,
+        },
+    ),
+    "department_page": (
+        "get",
+        lambda w: reverse("reports:department", args=["AGRI"]),
+        None,
+        {
+            "owner": 200,
+            "reviewer": 200,
+            "outsider": 404,
+            "office": 200,
+            "admin": 200,
+            "anonymous": LOGIN,
+        },
+    ),
     "admin_index": (
         "get",
         lambda w: reverse("admin:index"),
@@ -421,6 +478,9 @@ def test_access_matrix(case, user_kind, people, login, world):
         assert not ReportedValue.objects.filter(department__code="AGRI", value=Decimal("11"))
     if office and case in ("value_review", "inbox_bulk_approve_forged_ids"):
         assert value.state == ValueState.APPROVED
+    if case == "indicator_download" and user_kind == "outsider":
+        # Charlie (知识产权局) downloads the indicator's series: none of 农牧厅's rows.
+        assert "98.4" not in response.content.decode()
     if case == "scorecards_render" and user_kind == "outsider":
         # A department user can only ever start a rendering of its own department.
         from reports.models import ScorecardRun
@@ -450,6 +510,10 @@ def test_every_url_of_the_app_is_in_the_matrix():
         "scorecard_detail",
         "scorecard_snapshot",
         "scorecard_file",
+        "overview",
+        "indicator",
+        "indicator_download",
+        "department",
     }
     assert names == covered
 
