@@ -51,20 +51,18 @@ def status_counts(counts: dict[str, int]) -> go.Figure:
 
 
 def heatmap(indicators: list[str], departments: list[str], cells: list[list]) -> go.Figure:
-    """Indicators × departments coloured by status; the gap (and period) on hover.
+    """Indicators × departments coloured by status; status and gap on hover.
 
-    ``cells[i][j]`` is ``None`` or ``(status, gap_text, period, is_demo)``.
+    ``cells[i][j]`` is ``None`` or ``(status, gap)``. The payload is kept small (a status
+    index, a short label and a rounded number per cell) so that 200 × 125 cells stay well under
+    a megabyte.
     """
     index = {s: n for n, s in enumerate(STATUS_ORDER)}
+    labels = {s: str(GapStatus(s).label) for s in STATUS_ORDER}
     z = [[None if c is None else index[c[0]] for c in row] for row in cells]
-    custom = [
-        [
-            ["", "", "", ""]
-            if c is None
-            else [str(GapStatus(c[0]).label), c[1], c[2], "（演示数据）" if c[3] else ""]
-            for c in row
-        ]
-        for row in cells
+    text = [["" if c is None else labels[c[0]] for c in row] for row in cells]
+    gaps = [
+        [None if c is None or c[1] is None else round(float(c[1]), 2) for c in row] for row in cells
     ]
     n = len(STATUS_ORDER)
     scale = []
@@ -75,17 +73,15 @@ def heatmap(indicators: list[str], departments: list[str], cells: list[list]) ->
             z=z,
             x=departments,
             y=indicators,
-            customdata=custom,
+            text=text,
+            customdata=gaps,
             zmin=-0.5,
             zmax=n - 0.5,
             colorscale=scale,
             xgap=1,
             ygap=1,
             showscale=False,
-            hovertemplate=(
-                "%{y}<br>%{x}<br>状态：%{customdata[0]}<br>差距：%{customdata[1]}"
-                "<br>期间：%{customdata[2]}%{customdata[3]}<extra></extra>"
-            ),
+            hovertemplate="%{y}<br>%{x}<br>%{text}<br>差距：%{customdata}<extra></extra>",
         )
     )
     figure.update_layout(
@@ -97,6 +93,18 @@ def heatmap(indicators: list[str], departments: list[str], cells: list[list]) ->
         )
     )
     return figure
+
+
+def figures_script(figures: dict[str, go.Figure | None]) -> str:
+    """The figures as one JSON object, safe to place inside a <script> element as it is."""
+    import orjson
+
+    payload = {
+        name: None if figure is None else figure.to_plotly_json()
+        for name, figure in figures.items()
+    }
+    text = orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY).decode()
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def behind_pace(rows: list[dict]) -> go.Figure:

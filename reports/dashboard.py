@@ -18,6 +18,7 @@ from .models import GapResult, ReportedValue
 from .periods import Period
 
 VERSION_KEY = "dashboard:version"
+LAYOUT = 3  # bump when the cached structures change shape
 CACHE_SECONDS = 600
 
 
@@ -92,7 +93,7 @@ def indicators_in_scope(document: str | None, category: str | None) -> list[Indi
 
 def overview(*, quarter: Period, document=None, category=None, department=None) -> dict:
     """Everything the region overview shows, cached until gap results or submissions change."""
-    key_source = f"{dashboard_version()}|{quarter.id}|{document}|{category}|{department}"
+    key_source = f"{LAYOUT}|{dashboard_version()}|{quarter.id}|{document}|{category}|{department}"
     key = "overview:" + hashlib.sha1(key_source.encode()).hexdigest()
     cached = cache.get(key)
     if cached is not None:
@@ -126,14 +127,7 @@ def _build_overview(*, quarter, document, category, department) -> dict:
     cell = {(r[0], r[1]): r for r in dept_rows}
     cells = [
         [
-            None
-            if (i, d.pk) not in cell
-            else (
-                cell[(i, d.pk)][3],
-                _fmt(cell[(i, d.pk)][4]),
-                cell[(i, d.pk)][2],
-                cell[(i, d.pk)][8],
-            )
+            None if (i, d.pk) not in cell else (cell[(i, d.pk)][3], cell[(i, d.pk)][4])
             for d in columns
         ]
         for i in row_ids
@@ -176,13 +170,17 @@ def _build_overview(*, quarter, document, category, department) -> dict:
     ]
     has_demo = any(r[8] for r in rows)
     return {
+        "demo_values": demo_value_count() if has_demo else 0,
         "counts": counts,
         "total": sum(counts.values()),
-        "figures": {
-            "counts": charts.to_json(charts.status_counts(counts)),
-            "heatmap": charts.to_json(heatmap),
-            "behind": charts.to_json(charts.behind_pace(behind_rows)) if behind_rows else None,
-        },
+        # Serialised once here and cached: a request only pastes the text into the page.
+        "figures_script": charts.figures_script(
+            {
+                "counts": charts.status_counts(counts),
+                "heatmap": heatmap,
+                "behind": charts.behind_pace(behind_rows) if behind_rows else None,
+            }
+        ),
         "behind": behind_rows,
         "late": late,
         "has_demo": has_demo,
@@ -218,6 +216,18 @@ def indicator_values(indicator: Indicator, departments=None):
 
 
 def indicator_chart(indicator: Indicator, *, department: Department | None, targets) -> dict:
+    """The chart of one series (a department's, or the region's), cached like the overview."""
+    key = (
+        f"indicator-chart:{dashboard_version()}:{indicator.pk}:{department.pk if department else 0}"
+    )
+    cached = cache.get(key)
+    if cached is None:
+        cached = _indicator_chart(indicator, department=department, targets=targets)
+        cache.set(key, cached, timeout=CACHE_SECONDS)
+    return cached
+
+
+def _indicator_chart(indicator: Indicator, *, department: Department | None, targets) -> dict:
     """The series shown on the chart: one department's approved values, or the region's."""
     results = GapResult.objects.filter(indicator=indicator, department=department).order_by(
         "period_end"
@@ -251,10 +261,41 @@ def indicator_chart(indicator: Indicator, *, department: Department | None, targ
         projection=projection,
     )
     return {
-        "figure": charts.to_json(figure),
+        "figure": charts.figures_script({"series": figure}),
         "latest": latest,
         "has_demo": any(s[2] for s in series),
     }
+
+
+def indicator_page_data(indicator: Indicator, *, scope, department, shown: int) -> dict:
+    """Everything on an indicator page but the user's own header, cached until data changes.
+
+    ``scope`` is None (every department: the office) or the list of departments the user may
+    see; it is part of the cache key, so a reporter never gets the office's copy.
+    """
+    scope_key = "all" if scope is None else ",".join(str(d.pk) for d in scope)
+    key = (
+        f"indicator-page:{LAYOUT}:{dashboard_version()}:{indicator.pk}:{scope_key}:"
+        f"{department.pk if department else 0}:{shown}"
+    )
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    detail = indicator_detail(indicator)
+    chart = indicator_chart(indicator, department=department, targets=detail["targets"])
+    values = list(indicator_values(indicator, scope)[:shown])
+    series_departments = (
+        sorted({v.department for v in values}, key=lambda d: d.code) if scope is None else []
+    )
+    data = {
+        "detail": detail,
+        "chart": chart,
+        "values": values,
+        "series_departments": series_departments,
+        "has_demo": chart["has_demo"] or any(v.is_demo for v in values),
+    }
+    cache.set(key, data, timeout=CACHE_SECONDS)
+    return data
 
 
 def demo_value_count() -> int:

@@ -29,7 +29,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from departments.models import Department
 
-from .choices import GapStatus, ValueState
+from .choices import GapStatus, ValueSource, ValueState
 from .models import GapResult, ReportedValue, ReportingPeriod, Scorecard, ScorecardRun
 from .periods import Period
 from .selectors import department_form
@@ -70,14 +70,16 @@ def scorecard_data(department: Department, quarter: Period) -> dict:
         )
     }
     history = defaultdict(list)
-    for indicator_id, period, value in (
+    demo_points = 0
+    for indicator_id, period, value, source in (
         ReportedValue.objects.filter(
             department=department, indicator_id__in=indicator_ids, state=ValueState.APPROVED
         )
         .order_by("period")
-        .values_list("indicator_id", "period", "value")
+        .values_list("indicator_id", "period", "value", "source")
     ):
         history[indicator_id].append((period, value))
+        demo_points += source == ValueSource.DEMO
 
     out_rows = []
     for row in rows:
@@ -113,6 +115,7 @@ def scorecard_data(department: Department, quarter: Period) -> dict:
                 "status": str(status),
                 "status_label": str(GapStatus(status).label),
                 "state": row.value.state if row.value else "",
+                "is_demo": bool(result and result.is_demo),
                 "series": series,
             }
         )
@@ -160,6 +163,7 @@ def scorecard_data(department: Department, quarter: Period) -> dict:
         "overdue": overdue,
         "tasks": tasks,
         "rank": region_rank(department, quarter),
+        "has_demo": bool(demo_points) or any(r.get("is_demo") for r in out_rows),
     }
 
 

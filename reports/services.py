@@ -130,6 +130,7 @@ def reported_value_write(
         _record_change(
             rv, old={}, action="create", via=via, acting_user=acting_user, comment=comment
         )
+        _changed_on_commit()
         return rv, True
 
     if expected_version is not None and rv.version != expected_version:
@@ -149,7 +150,15 @@ def reported_value_write(
         comment = comment or _("上传佐证材料：%(name)s") % {"name": rv.evidence_name}
     rv.save()
     _record_change(rv, old=old, action="update", via=via, acting_user=acting_user, comment=comment)
+    _changed_on_commit()
     return rv, True
+
+
+def _changed_on_commit() -> None:
+    """Cached dashboards and indicator pages are rebuilt once this write is committed."""
+    from .dashboard import bump_dashboard_version
+
+    transaction.on_commit(bump_dashboard_version)
 
 
 def _attach_evidence(rv: ReportedValue, evidence: UploadedFile) -> None:

@@ -400,6 +400,12 @@ def completeness_view(request):
     quarter = _quarter_from(request)
     rows = completeness(quarter, departments_with_responsibilities())
     rows = [r for r in rows if r.expected]
+    from .models import ReportedValue
+
+    demo = ReportedValue.objects.filter(
+        source="demo",
+        period__in=[quarter.id, str(quarter.year), f"{quarter.year}S{(quarter.number + 1) // 2}"],
+    ).exists()
     return render(
         request,
         "reports/completeness.html",
@@ -407,6 +413,7 @@ def completeness_view(request):
             "quarter": quarter,
             "rows": rows,
             "reporting_period": ReportingPeriod.objects.filter(period=quarter.id).first(),
+            "demo": demo,
             "totals": {
                 "expected": sum(r.expected for r in rows),
                 "submitted": sum(r.submitted for r in rows),
@@ -511,7 +518,6 @@ def overview(request):
     from indicators.choices import Category
     from indicators.models import Document
 
-    from .dashboard import demo_value_count
     from .dashboard import overview as build_overview
 
     quarter = _quarter_from(request)
@@ -538,9 +544,11 @@ def overview(request):
             "categories": Category.choices,
             "departments": Department.objects.current().order_by("code"),
             "selected": {"document": document, "category": category, "department": department},
-            "demo_values": demo_value_count(),
         },
     )
+
+
+VALUES_SHOWN = 60  # the page lists the latest values; the downloads have them all
 
 
 def _indicator_scope(request, indicator):
@@ -554,7 +562,7 @@ def _indicator_scope(request, indicator):
 
 @login_required
 def indicator_page(request, code: str):
-    from .dashboard import indicator_chart, indicator_detail, indicator_values
+    from .dashboard import indicator_page_data
 
     indicator = get_object_or_404(Indicator, code=code)
     scope = _indicator_scope(request, indicator)
@@ -562,22 +570,16 @@ def indicator_page(request, code: str):
         department = Department.objects.filter(code=request.GET.get("department") or "").first()
     else:
         department = scope[0]
-    detail = indicator_detail(indicator)
-    chart = indicator_chart(indicator, department=department, targets=detail["targets"])
-    values = list(indicator_values(indicator, scope)[:200])
-    series_departments = sorted({v.department for v in values}, key=lambda d: d.code)
+    data = indicator_page_data(indicator, scope=scope, department=department, shown=VALUES_SHOWN)
     return render(
         request,
         "reports/indicator.html",
         {
             "indicator": indicator,
-            "detail": detail,
-            "chart": chart,
-            "values": values,
+            **data,
             "department": department,
-            "series_departments": series_departments if scope is None else [],
             "limited": scope is not None,
-            "has_demo": chart["has_demo"] or any(v.is_demo for v in values),
+            "values_shown": VALUES_SHOWN,
         },
     )
 

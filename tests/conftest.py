@@ -64,8 +64,11 @@ def pytest_sessionstart(session):
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the real catalogue once into the test database; each test rolls back on top of it."""
+    from django.core.cache import cache
+
     from indicators.services import catalog_load
 
+    cache.clear()  # the test Redis database: nothing cached by an earlier session survives
     with django_db_blocker.unblock():
         catalog_load()
 
