@@ -75,6 +75,8 @@ def test_reporter_and_office_take_a_value_from_draft_to_locked(
 
     # The office returns the rate with a comment.
     log_in(page, live_server, "olivia")
+    expect(page.locator("h1")).to_contain_text("全区总览")  # the office lands on the overview
+    page.click("header nav >> text=待审核")
     expect(page.locator("h1")).to_contain_text("待审核")
     expect(page.locator("#inbox-values tbody tr")).to_have_count(2)
     page.locator(
@@ -97,6 +99,7 @@ def test_reporter_and_office_take_a_value_from_draft_to_locked(
 
     # The office approves both at once.
     log_in(page, live_server, "olivia")
+    page.click("header nav >> text=待审核")
     page.locator("#inbox-values thead input[type=checkbox]").check()
     page.click("text=批量审核通过所选")
     expect(page.locator(".messages")).to_contain_text("已审核通过 2 项")

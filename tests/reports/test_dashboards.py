@@ -204,3 +204,35 @@ def test_plotly_js_is_served_from_the_apps_static_files(history, people, login):
     page = login(people.office).get(OVERVIEW).content.decode()
     assert "/static/plotly/plotly.min.js" in page and "cdn" not in page.lower()
     assert finders.find("plotly/plotly.min.js")
+
+
+def test_indicator_and_department_pages_do_not_query_per_row(history, people, login):
+    from django.core.cache import cache
+
+    client = login(people.office)
+    amr = Department.objects.get(code="AMR")
+    pages = [
+        reverse("reports:indicator", args=[history.code]) + "?department=AMR",
+        reverse("reports:department", args=["AMR"]) + "?period=2024Q4",
+    ]
+
+    def counts():
+        cache.clear()
+        result = []
+        for url in pages:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            result.append(len(queries))
+        return result
+
+    before = counts()
+    for year in range(2016, 2024):
+        for quarter in range(1, 5):
+            ReportedValue.objects.get_or_create(
+                indicator=history,
+                department=amr,
+                period=f"{year}Q{quarter}",
+                defaults={"value": Decimal("90"), "state": "approved"},
+            )
+    gaps_compute()
+    assert counts() == before
