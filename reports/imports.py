@@ -1,0 +1,350 @@
+"""Importing reported values from spreadsheets as they really arrive.
+
+xlsx or csv (UTF-8 with or without BOM, or GBK/GB18030 as a Chinese-locale Excel saves it);
+headers in Chinese or English, in any order; values such as ``93.71%``, ``９３．７１`` or
+``1,576.43``; indicators and departments by code or by name (today's or a historical one);
+periods as ``2024Q3``, ``2024-Q3`` or ``2024年第三季度``.
+
+``parse_values_file`` reads and checks every row and writes nothing; ``import_values`` writes a
+file that has no error, in one transaction, through the same service as the web form, so every
+imported value enters the history with who, when and which file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from departments.models import Department, DepartmentAlias
+from indicators.models import Indicator
+
+from .choices import ChangeVia, ValueSource, ValueState
+from .models import ReportedValue
+from .numbers import decimal_places, parse_number
+from .periods import Period
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 200_000
+
+#: Accepted headers (compared after folding case, spaces and full-width characters).
+HEADERS = {
+    "indicator": ["indicator", "indicator_code", "dataelement", "指标", "指标代码", "指标名称"],
+    "department": [
+        "department",
+        "department_code",
+        "orgunit",
+        "部门",
+        "部门代码",
+        "部门名称",
+        "填报单位",
+        "单位",
+    ],
+    "period": ["period", "期间", "时期", "报告期"],
+    "value": ["value", "数值", "值", "指标值"],
+    "note": ["note", "comment", "说明", "备注"],
+}
+REQUIRED = ("indicator", "department", "period", "value")
+LABELS = {
+    "indicator": "指标",
+    "department": "部门",
+    "period": "期间",
+    "value": "数值",
+    "note": "说明",
+}
+
+_CN_NUMBERS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_PERIOD_PATTERNS = [
+    (re.compile(r"^(\d{4})[-_ ]?[Qq]([1-4])$"), "Q"),
+    (re.compile(r"^(\d{4})年第?([一二三四1-4])季度?$"), "Q"),
+    (re.compile(r"^(\d{4})[-_ ]?[Ss]([12])$"), "S"),
+    (re.compile(r"^(\d{4})年([上下])半年$"), "H"),
+    (re.compile(r"^(\d{4})年?$"), "Y"),
+]
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (type, encoding, size, headers)."""
+
+
+@dataclass
+class RowError:
+    row: int  # the spreadsheet's row number (the header is row 1)
+    column: str
+    message: str
+
+
+@dataclass
+class ParsedRow:
+    row: int
+    indicator: Indicator
+    department: Department
+    period: str
+    value: Decimal
+    note: str
+    outcome: str = ""  # new | updated | unchanged
+
+
+@dataclass
+class ImportPreview:
+    filename: str
+    rows: list[ParsedRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        outcomes = [r.outcome for r in self.rows]
+        return {
+            "new": outcomes.count("new"),
+            "updated": outcomes.count("updated"),
+            "unchanged": outcomes.count("unchanged"),
+            "errors": len(self.errors),
+        }
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.rows)
+
+
+def _fold(text) -> str:
+    return unicodedata.normalize("NFKC", str(text or "")).strip().lower().replace(" ", "")
+
+
+def parse_period_text(text: str) -> Period:
+    raw = unicodedata.normalize("NFKC", str(text or "")).strip()
+    if raw.endswith(".0") and raw[:-2].isdigit():  # a year typed in an Excel number cell
+        raw = raw[:-2]
+    for pattern, kind in _PERIOD_PATTERNS:
+        match = pattern.match(raw)
+        if not match:
+            continue
+        year = int(match[1])
+        if kind == "Y":
+            return Period(year)
+        if kind == "H":
+            return Period(year, "S", 1 if match[2] == "上" else 2)
+        return Period(year, kind, _CN_NUMBERS[match[2]])
+    raise ValidationError(
+        _("“%(text)s”不是有效的期间，请写作 2024Q3、2024-Q3、2024年第三季度 或 2024。")
+        % {"text": text}
+    )
+
+
+def read_rows(data: bytes, filename: str) -> list[list[str]]:
+    """The file's cells as text, header first; the type is decided by content, not by name."""
+    if not data:
+        raise ImportFileError(_("文件是空的。"))
+    if len(data) > MAX_BYTES:
+        raise ImportFileError(_("文件超过 %(mb)d MB，不能导入。") % {"mb": MAX_BYTES // 2**20})
+    if data[:4] == b"PK\x03\x04":
+        return _read_xlsx(data)
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise ImportFileError(_("这是旧版 Excel（.xls）文件，请另存为 .xlsx 或 CSV 后再导入。"))
+    if b"\x00" in data[:4096]:
+        raise ImportFileError(_("无法识别的文件类型：请上传 .xlsx 或 CSV 文件。"))
+    return _read_csv(data)
+
+
+def _read_xlsx(data: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:
+        raise ImportFileError(_("无法读取该 Excel 文件，文件可能已损坏。")) from None
+    sheet = workbook.worksheets[0]
+    rows = []
+    for row in sheet.iter_rows(values_only=True):
+        rows.append(["" if cell is None else str(cell) for cell in row])
+        if len(rows) > MAX_ROWS + 1:
+            raise ImportFileError(_("文件超过 %(n)d 行，不能导入。") % {"n": MAX_ROWS})
+    workbook.close()
+    return rows
+
+
+def _read_csv(data: bytes) -> list[list[str]]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        text = data[3:].decode("utf-8", errors="strict")
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            try:
+                text = data.decode("gb18030")
+            except UnicodeDecodeError:
+                raise ImportFileError(
+                    _("无法识别文件编码：请保存为 UTF-8 或 GBK 编码的 CSV。")
+                ) from None
+    rows = list(csv.reader(io.StringIO(text)))
+    if len(rows) > MAX_ROWS + 1:
+        raise ImportFileError(_("文件超过 %(n)d 行，不能导入。") % {"n": MAX_ROWS})
+    return rows
+
+
+def _map_headers(header: list[str]) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        key = _fold(cell)
+        for canonical, names in HEADERS.items():
+            if key in {_fold(n) for n in names} and canonical not in columns:
+                columns[canonical] = index
+    missing = [LABELS[c] for c in REQUIRED if c not in columns]
+    if missing:
+        raise ImportFileError(
+            _("缺少必需的列：%(cols)s。表头可用中文（指标、部门、期间、数值、说明）或英文。")
+            % {"cols": "、".join(missing)}
+        )
+    return columns
+
+
+class _Lookup:
+    """Indicators by code or name; departments by code, name or any alias, resolved to today's."""
+
+    def __init__(self):
+        self.indicators = {}
+        for indicator in Indicator.objects.all():
+            self.indicators[_fold(indicator.code)] = indicator
+            self.indicators.setdefault(_fold(indicator.name_zh), indicator)
+        by_pk = {d.pk: d for d in Department.objects.all()}
+        self.departments = {}
+        for department in by_pk.values():
+            current = department
+            while current.successor_id:
+                current = by_pk[current.successor_id]
+            for name in (department.code, department.name_zh, department.short_name_zh):
+                if name:
+                    self.departments.setdefault(_fold(name), current)
+        for alias, dept_id in DepartmentAlias.objects.values_list("name", "department_id"):
+            current = by_pk[dept_id]
+            while current.successor_id:
+                current = by_pk[current.successor_id]
+            self.departments.setdefault(_fold(alias), current)
+
+
+def parse_values_file(data: bytes, filename: str, *, user=None) -> ImportPreview:
+    """Read and check every row; nothing is written. Raises ImportFileError for the whole file."""
+    from departments.access import is_office
+
+    if user is not None and not is_office(user):
+        raise ImportFileError(_("只有领导小组办公室和系统管理员可以导入填报数值。"))
+    rows = read_rows(data, filename)
+    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    if not rows:
+        raise ImportFileError(_("文件是空的。"))
+    columns = _map_headers(rows[0])
+    if len(rows) == 1:
+        raise ImportFileError(_("文件只有表头，没有数据行。"))
+    lookup = _Lookup()
+    preview = ImportPreview(filename=filename)
+    seen: dict[tuple, int] = {}
+    for number, cells in enumerate(rows[1:], start=2):
+
+        def cell(name, cells=cells):
+            index = columns.get(name)
+            return cells[index].strip() if index is not None and index < len(cells) else ""
+
+        errors_before = len(preview.errors)
+        indicator = lookup.indicators.get(_fold(cell("indicator")))
+        if indicator is None:
+            preview.errors.append(
+                RowError(
+                    number,
+                    "指标",
+                    _("找不到指标“%(v)s”（可填代码或名称）。") % {"v": cell("indicator")},
+                )
+            )
+        department = lookup.departments.get(_fold(cell("department")))
+        if department is None:
+            preview.errors.append(
+                RowError(
+                    number,
+                    "部门",
+                    _("找不到部门“%(v)s”（可填代码、现名或原名）。") % {"v": cell("department")},
+                )
+            )
+        try:
+            period = parse_period_text(cell("period"))
+        except ValidationError as exc:
+            preview.errors.append(RowError(number, "期间", exc.messages[0]))
+            period = None
+        value = None
+        if indicator is not None:
+            try:
+                value = parse_number(cell("value"), unit=indicator.unit)
+                if value is None:
+                    raise ValidationError(_("数值为空。"))
+                if not indicator.in_range(value):
+                    raise ValidationError(
+                        _("%(v)s 超出指标“%(i)s”的有效范围。")
+                        % {"v": cell("value"), "i": indicator}
+                    )
+                if decimal_places(value) > indicator.decimals:
+                    raise ValidationError(_("最多保留 %(n)d 位小数。") % {"n": indicator.decimals})
+            except ValidationError as exc:
+                preview.errors.append(RowError(number, "数值", exc.messages[0]))
+        if len(preview.errors) > errors_before:
+            continue
+        key = (indicator.pk, department.pk, period.id)
+        if key in seen:
+            preview.errors.append(
+                RowError(
+                    number,
+                    "期间",
+                    _("与第 %(r)d 行重复（同一指标、部门和期间）。") % {"r": seen[key]},
+                )
+            )
+            continue
+        seen[key] = number
+        preview.rows.append(
+            ParsedRow(number, indicator, department, period.id, value, cell("note"))
+        )
+
+    existing = {
+        (v.indicator_id, v.department_id, v.period): v
+        for v in ReportedValue.objects.filter(
+            indicator_id__in={r.indicator.pk for r in preview.rows},
+            department_id__in={r.department.pk for r in preview.rows},
+            period__in={r.period for r in preview.rows},
+        )
+    }
+    for row in preview.rows:
+        current = existing.get((row.indicator.pk, row.department.pk, row.period))
+        if current is None:
+            row.outcome = "new"
+        elif current.value == row.value and current.note == row.note:
+            row.outcome = "unchanged"
+        else:
+            row.outcome = "updated"
+    return preview
+
+
+@transaction.atomic
+def import_values(preview: ImportPreview, *, acting_user) -> dict[str, int]:
+    """Write a checked file: all of it or, if anything fails, none of it."""
+    from .services import reported_value_write
+
+    if not preview.ok:
+        raise ImportFileError(_("文件有错误，未导入任何数据。"))
+    for row in preview.rows:
+        if row.outcome == "unchanged":
+            continue
+        reported_value_write(
+            indicator=row.indicator,
+            department=row.department,
+            period=row.period,
+            value=row.value,
+            note=row.note,
+            state=ValueState.APPROVED,
+            source=ValueSource.IMPORT,
+            acting_user=acting_user,
+            via=ChangeVia.IMPORT,
+            comment=_("导入文件：%(f)s 第 %(r)d 行") % {"f": preview.filename, "r": row.row},
+        )
+    return preview.counts

@@ -1,0 +1,47 @@
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from reports.imports import ImportFileError, import_values, parse_values_file
+
+
+class Command(BaseCommand):
+    help = (
+        "Import reported values from an xlsx or csv file. Every row is checked first; a file "
+        "with any error writes nothing. --dry-run shows the preview only."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--dry-run", action="store_true")
+        parser.add_argument(
+            "--user", help="username recorded in the history (an admin or the office)"
+        )
+
+    def handle(self, *args, file: Path, dry_run=False, user=None, **options):
+        acting_user = None
+        if user:
+            acting_user = get_user_model().objects.filter(username=user).first()
+            if acting_user is None:
+                raise CommandError(f"no user {user!r}")
+        if not file.exists():
+            raise CommandError(f"{file} does not exist")
+        try:
+            preview = parse_values_file(file.read_bytes(), file.name, user=acting_user)
+        except ImportFileError as exc:
+            raise CommandError(str(exc)) from exc
+        counts = preview.counts
+        self.stdout.write(
+            f"新增 {counts['new']}，更新 {counts['updated']}，未变 {counts['unchanged']}，"
+            f"错误 {counts['errors']}"
+        )
+        for error in preview.errors:
+            self.stdout.write(f"第 {error.row} 行 [{error.column}]：{error.message}")
+        if preview.errors:
+            raise CommandError("文件有错误，未导入任何数据。")
+        if dry_run:
+            self.stdout.write("试运行：未写入任何数据。")
+            return
+        import_values(preview, acting_user=acting_user)
+        self.stdout.write(self.style.SUCCESS("导入完成。"))

@@ -1,0 +1,202 @@
+"""Importing reported values from files as they really arrive (first part of issue 6)."""
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from openpyxl import Workbook
+
+from reports.imports import ImportFileError, import_values, parse_period_text, parse_values_file
+from reports.models import ReportedValue, ReportedValueChange
+
+pytestmark = pytest.mark.django_db
+
+GOOD_ROWS = [
+    ["指标", "部门", "期间", "数值", "说明"],
+    ["MFG_PRODUCT_PASS_RATE", "市场监管局", "2024年第三季度", "93.71%", "年度抽检"],
+    ["消费品质量合格率", "自治区质监局", "2024-Q3", "８８．９５", ""],
+    ["P16_STANDARDS_FORMULATED", "AMR", "2019", "1,576", ""],
+]
+
+
+def _csv(rows, encoding="utf-8") -> bytes:
+    text = "\r\n".join(",".join(f'"{c}"' if "," in c else c for c in row) for row in rows)
+    return text.encode(encoding)
+
+
+def _xlsx(rows) -> bytes:
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _csv(GOOD_ROWS),
+        b"\xef\xbb\xbf" + _csv(GOOD_ROWS),
+        _csv(GOOD_ROWS, "gbk"),
+        _csv(GOOD_ROWS, "gb18030"),
+        _xlsx(GOOD_ROWS),
+    ],
+    ids=["utf8", "utf8-bom", "gbk", "gb18030", "xlsx"],
+)
+def test_a_file_as_it_really_arrives_is_read_the_same_way(catalog, people, data):
+    preview = parse_values_file(data, "values", user=people.office)
+    assert preview.errors == []
+    got = {(r.indicator.code, r.department.code, r.period, r.value) for r in preview.rows}
+    assert got == {
+        ("MFG_PRODUCT_PASS_RATE", "AMR", "2024Q3", Decimal("93.71")),
+        ("CONSUMER_GOODS_PASS_RATE", "AMR", "2024Q3", Decimal("88.95")),  # 质监局 → 市场监管局
+        ("P16_STANDARDS_FORMULATED", "AMR", "2019", Decimal("1576")),
+    }
+
+
+def test_english_headers_in_any_order_are_accepted(catalog, people):
+    rows = [
+        ["value", "period", "department", "indicator"],
+        ["93.1", "2024Q2", "AMR", "MFG_PRODUCT_PASS_RATE"],
+    ]
+    assert parse_values_file(_csv(rows), "en.csv", user=people.office).ok
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024Q3", "2024Q3"),
+        ("2024-Q3", "2024Q3"),
+        ("2024年第三季度", "2024Q3"),
+        ("2024年三季度", "2024Q3"),
+        ("2024", "2024"),
+        ("2024年", "2024"),
+        ("2024年上半年", "2024S1"),
+        ("2024S2", "2024S2"),
+    ],
+)
+def test_periods_are_read_as_people_write_them(text, expected):
+    assert parse_period_text(text).id == expected
+
+
+def test_a_valid_file_writes_through_the_service_with_history_and_twice_changes_nothing(
+    catalog, people
+):
+    data = _csv(GOOD_ROWS)
+    preview = parse_values_file(data, "2024年三季度.csv", user=people.office)
+    assert preview.counts == {"new": 3, "updated": 0, "unchanged": 0, "errors": 0}
+    import_values(preview, acting_user=people.office)
+    value = ReportedValue.objects.get(indicator__code="MFG_PRODUCT_PASS_RATE", period="2024Q3")
+    change = value.changes.get()
+    assert (change.via, change.changed_by, value.source) == ("import", people.office, "import")
+    assert "2024年三季度.csv" in change.comment and "第 2 行" in change.comment
+    changes = ReportedValueChange.objects.count()
+    again = parse_values_file(data, "2024年三季度.csv", user=people.office)
+    assert again.counts == {"new": 0, "updated": 0, "unchanged": 3, "errors": 0}
+    import_values(again, acting_user=people.office)
+    assert ReportedValueChange.objects.count() == changes
+
+
+BAD_FILES = {
+    "unknown indicator": (
+        [GOOD_ROWS[0], ["NO_SUCH", "AMR", "2024Q3", "1", ""]],
+        2,
+        "指标",
+        "找不到指标",
+    ),
+    "unknown department": (
+        [GOOD_ROWS[0], ["MFG_PRODUCT_PASS_RATE", "外星局", "2024Q3", "90", ""]],
+        2,
+        "部门",
+        "找不到部门",
+    ),
+    "bad period": (
+        [GOOD_ROWS[0], ["MFG_PRODUCT_PASS_RATE", "AMR", "2024Q5", "90", ""]],
+        2,
+        "期间",
+        "不是有效的期间",
+    ),
+    "not a number": (
+        [GOOD_ROWS[0], ["MFG_PRODUCT_PASS_RATE", "AMR", "2024Q3", "九十", ""]],
+        2,
+        "数值",
+        "不是数字",
+    ),
+    "out of range": (
+        [GOOD_ROWS[0], ["MFG_PRODUCT_PASS_RATE", "AMR", "2024Q3", "120", ""]],
+        2,
+        "数值",
+        "有效范围",
+    ),
+    "percent on a count": (
+        [GOOD_ROWS[0], ["P16_STANDARDS_FORMULATED", "AMR", "2019", "90%", ""]],
+        2,
+        "数值",
+        "不应带百分号",
+    ),
+    "duplicate rows": ([GOOD_ROWS[0], GOOD_ROWS[1], GOOD_ROWS[1]], 3, "期间", "与第 2 行重复"),
+    "too many decimals": (
+        [GOOD_ROWS[0], ["MFG_PRODUCT_PASS_RATE", "AMR", "2024Q3", "93.123", ""]],
+        2,
+        "数值",
+        "最多保留",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_a_bad_row_is_reported_with_row_column_and_chinese_message_and_nothing_is_written(
+    catalog, people, case
+):
+    rows, row_number, column, message = BAD_FILES[case]
+    rows = [*rows, GOOD_ROWS[3]]  # a good row too: it must not be written either
+    preview = parse_values_file(_csv(rows), f"{case}.csv", user=people.office)
+    assert [(e.row, e.column) for e in preview.errors] == [(row_number, column)]
+    assert message in preview.errors[0].message
+    before = ReportedValue.objects.count()
+    with pytest.raises(ImportFileError):
+        import_values(preview, acting_user=people.office)
+    assert ReportedValue.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "文件是空的"),
+        (_csv([GOOD_ROWS[0]]), "只有表头"),
+        (_csv([["名称", "数值"], ["x", "1"]]), "缺少必需的列"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "旧版 Excel"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "无法识别的文件类型"),
+        (b"PK\x03\x04broken", "无法读取该 Excel 文件"),
+        ("指标,部门,期间,数值\n".encode() + b"\xff\xfe\xfa\xfb", "无法识别文件编码"),
+    ],
+    ids=["empty", "header-only", "missing-columns", "xls", "png", "broken-xlsx", "bad-encoding"],
+)
+def test_an_unreadable_file_gets_a_clear_message(catalog, people, data, message):
+    with pytest.raises(ImportFileError) as excinfo:
+        parse_values_file(data, "bad", user=people.office)
+    assert message in str(excinfo.value)
+
+
+def test_reporters_may_not_import(catalog, people):
+    with pytest.raises(ImportFileError, match="只有领导小组办公室"):
+        parse_values_file(_csv(GOOD_ROWS), "x.csv", user=people.owner)
+
+
+def test_the_command_previews_with_dry_run_and_then_imports(catalog, people, tmp_path, capsys):
+    path = tmp_path / "values.csv"
+    path.write_bytes(_csv(GOOD_ROWS, "gbk"))
+    call_command("import_values", str(path), dry_run=True, user="olivia")
+    out = capsys.readouterr().out
+    assert "新增 3" in out and "试运行" in out
+    assert not ReportedValue.objects.filter(period="2024Q3", source="import").exists()
+    call_command("import_values", str(path), user="olivia")
+    assert ReportedValue.objects.filter(period="2024Q3", source="import").count() == 2
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(_csv([GOOD_ROWS[0], ["NO_SUCH", "AMR", "2024Q3", "1", ""]]))
+    with pytest.raises(CommandError):
+        call_command("import_values", str(bad), user="olivia")
+    assert "第 2 行 [指标]" in capsys.readouterr().out
