@@ -147,6 +147,8 @@ def read_rows(data: bytes, filename: str) -> list[list[str]]:
         return _read_xlsx(data)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise ImportFileError(_("这是旧版 Excel（.xls）文件，请另存为 .xlsx 或 CSV 后再导入。"))
+    if data.lstrip()[:1] == b"{":
+        return _read_dhis2_json(data)
     if b"\x00" in data[:4096]:
         raise ImportFileError(_("无法识别的文件类型：请上传 .xlsx 或 CSV 文件。"))
     return _read_csv(data)
@@ -166,6 +168,27 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
         if len(rows) > MAX_ROWS + 1:
             raise ImportFileError(_("文件超过 %(n)d 行，不能导入。") % {"n": MAX_ROWS})
     workbook.close()
+    return rows
+
+
+def _read_dhis2_json(data: bytes) -> list[list[str]]:
+    """A DHIS2 dataValueSet in JSON, as rows with DHIS2's own column names."""
+    import json
+
+    try:
+        payload = json.loads(data.decode("utf-8-sig"))
+        values = payload["dataValues"]
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise ImportFileError(_("无法读取该 JSON 文件：应为 DHIS2 dataValueSet 格式。")) from None
+    header = ["dataelement", "period", "orgunit", "value", "comment"]
+    keys = ["dataElement", "period", "orgUnit", "value", "comment"]
+    rows = [header]
+    for item in values:
+        if not isinstance(item, dict):
+            raise ImportFileError(_("无法读取该 JSON 文件：应为 DHIS2 dataValueSet 格式。"))
+        rows.append([str(item.get(k) if item.get(k) is not None else "") for k in keys])
+    if len(rows) > MAX_ROWS + 1:
+        raise ImportFileError(_("文件超过 %(n)d 行，不能导入。") % {"n": MAX_ROWS})
     return rows
 
 
@@ -302,9 +325,10 @@ def parse_values_file(data: bytes, filename: str, *, user=None) -> ImportPreview
             )
             continue
         seen[key] = number
-        preview.rows.append(
-            ParsedRow(number, indicator, department, period.id, value, cell("note"))
-        )
+        note = cell("note")
+        if note.startswith("'") and note[1:2] in ("=", "+", "-", "@", "\t", "\r"):
+            note = note[1:]  # undo the export's neutralisation of a formula-like cell
+        preview.rows.append(ParsedRow(number, indicator, department, period.id, value, note))
 
     existing = {
         (v.indicator_id, v.department_id, v.period): v

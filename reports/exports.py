@@ -1,0 +1,141 @@
+"""Exporting reported values: csv, xlsx, and DHIS2 dataValueSet (csv and JSON).
+
+Every text cell that a spreadsheet would read as a formula (beginning with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return) is neutralised with a leading apostrophe, in csv and xlsx.
+Numbers are written as numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+
+from openpyxl import Workbook
+
+from .models import ReportedValue
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+VALUE_COLUMNS = (
+    "indicator_code",
+    "indicator",
+    "department_code",
+    "department",
+    "period",
+    "value",
+    "unit",
+    "note",
+)
+DHIS2_COLUMNS = ("dataelement", "period", "orgunit", "value", "storedby", "lastupdated", "comment")
+
+
+def neutralise(text: str) -> str:
+    return "'" + text if text and text.startswith(FORMULA_STARTS) else text
+
+
+def _number(value) -> str:
+    return "" if value is None else f"{value.normalize():f}"
+
+
+def values_queryset(*, document=None, department=None, period=None, states=None):
+    values = ReportedValue.objects.select_related("indicator", "department", "updated_by")
+    if document:
+        values = values.filter(indicator__targets__document__code=document).distinct()
+    if department:
+        values = values.filter(department__code=department)
+    if period:
+        values = values.filter(period=period)
+    if states:
+        values = values.filter(state__in=states)
+    return values.order_by("indicator__code", "department__code", "period")
+
+
+def value_rows(values: Iterable[ReportedValue]) -> list[dict]:
+    return [
+        {
+            "indicator_code": v.indicator.code,
+            "indicator": v.indicator.name_zh,
+            "department_code": v.department.code,
+            "department": v.department.name_zh,
+            "period": v.period,
+            "value": v.value,
+            "unit": v.indicator.unit,
+            "note": v.note,
+        }
+        for v in values
+    ]
+
+
+def dhis2_rows(values: Iterable[ReportedValue]) -> list[dict]:
+    return [
+        {
+            "dataelement": v.indicator.code,
+            "period": v.period,
+            "orgunit": v.department.code,
+            "value": v.value,
+            "storedby": v.updated_by.get_username() if v.updated_by else "",
+            "lastupdated": v.updated_at.isoformat(timespec="seconds"),
+            "comment": v.note,
+        }
+        for v in values
+    ]
+
+
+def to_csv(columns, rows) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(
+            [_number(row[c]) if c == "value" else neutralise(str(row[c] or "")) for c in columns]
+        )
+    return buffer.getvalue().encode("utf-8")
+
+
+def to_xlsx(columns, rows, *, title="values") -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title)
+    sheet.append(list(columns))
+    for row in rows:
+        sheet.append(
+            [
+                (float(row[c]) if row[c] is not None else None)
+                if c == "value"
+                else neutralise(str(row[c] or ""))
+                for c in columns
+            ]
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def to_dhis2_json(rows) -> bytes:
+    """DHIS2's dataValueSet JSON: {"dataValues": [{dataElement, period, orgUnit, ...}]}."""
+    data_values = [
+        {
+            "dataElement": r["dataelement"],
+            "period": r["period"],
+            "orgUnit": r["orgunit"],
+            "value": _number(r["value"]),
+            "storedBy": r["storedby"],
+            "lastUpdated": r["lastupdated"],
+            "comment": r["comment"],
+        }
+        for r in rows
+    ]
+    return json.dumps({"dataValues": data_values}, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def export_values(fmt: str, **filters) -> bytes:
+    values = values_queryset(**filters)
+    if fmt == "csv":
+        return to_csv(VALUE_COLUMNS, value_rows(values))
+    if fmt == "xlsx":
+        return to_xlsx(VALUE_COLUMNS, value_rows(values))
+    if fmt == "dhis2-csv":
+        return to_csv(DHIS2_COLUMNS, dhis2_rows(values))
+    if fmt == "dhis2-json":
+        return to_dhis2_json(dhis2_rows(values))
+    raise ValueError(f"unknown format {fmt!r}")

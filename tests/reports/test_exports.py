@@ -1,0 +1,127 @@
+"""Exporting reported values, DHIS2 dataValueSets both ways, and the round trip."""
+
+import csv
+import io
+import json
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from departments.models import Department
+from indicators.models import Indicator
+from reports.exports import export_values, neutralise
+from reports.imports import import_values, parse_values_file
+from reports.models import ReportedValue
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def values(catalog):
+    amr = Department.objects.get(code="AMR")
+    mfg = Indicator.objects.get(code="MFG_PRODUCT_PASS_RATE")
+    ReportedValue.objects.create(
+        indicator=mfg,
+        department=amr,
+        period="2024Q3",
+        value=Decimal("93.9"),
+        note='=HYPERLINK("http://x")',
+        state="approved",
+    )
+    ReportedValue.objects.create(
+        indicator=mfg,
+        department=amr,
+        period="2024Q4",
+        value=Decimal("94.2"),
+        note="-5 批次复检",
+        state="approved",
+    )
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
+def test_formula_like_cells_are_neutralised(text):
+    assert neutralise(text) == "'" + text
+    assert neutralise("93.71") == "93.71" and neutralise("正常") == "正常"
+
+
+def test_csv_and_xlsx_neutralise_notes_but_keep_numbers_numeric(values):
+    rows = list(csv.DictReader(io.StringIO(export_values("csv").decode("utf-8"))))
+    mine = [r for r in rows if r["period"] in ("2024Q3", "2024Q4")]
+    assert [r["note"] for r in mine] == ['\'=HYPERLINK("http://x")', "'-5 批次复检"]
+    assert mine[0]["value"] == "93.9"
+    sheet = load_workbook(io.BytesIO(export_values("xlsx"))).active
+    cells = {row[4]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert cells["2024Q3"][5] == 93.9 and cells["2024Q3"][7].startswith("'=")
+
+
+def test_dhis2_json_and_csv_carry_the_datavalueset_fields(values):
+    payload = json.loads(export_values("dhis2-json"))
+    item = next(v for v in payload["dataValues"] if v["period"] == "2024Q3")
+    assert set(item) == {
+        "dataElement",
+        "period",
+        "orgUnit",
+        "value",
+        "storedBy",
+        "lastUpdated",
+        "comment",
+    }
+    assert (item["dataElement"], item["orgUnit"], item["value"]) == (
+        "MFG_PRODUCT_PASS_RATE",
+        "AMR",
+        "93.9",
+    )
+    header = export_values("dhis2-csv").decode().splitlines()[0]
+    assert header == "dataelement,period,orgunit,value,storedby,lastupdated,comment"
+
+
+def test_a_dhis2_json_file_imports(catalog, people):
+    payload = {
+        "dataValues": [
+            {
+                "dataElement": "MFG_PRODUCT_PASS_RATE",
+                "period": "2024Q2",
+                "orgUnit": "AMR",
+                "value": "93.5",
+                "comment": "DHIS2",
+            }
+        ]
+    }
+    preview = parse_values_file(json.dumps(payload).encode(), "dvs.json", user=people.office)
+    assert preview.ok and preview.rows[0].value == Decimal("93.5")
+    import_values(preview, acting_user=people.office)
+    assert ReportedValue.objects.get(period="2024Q2", indicator__code="MFG_PRODUCT_PASS_RATE")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "dhis2-csv", "dhis2-json"])
+def test_round_trip_export_import_into_an_empty_database_export_again(values, people, fmt):
+    if fmt.startswith("dhis2"):
+        # storedby / lastupdated describe the copy, not the value; compare the rest.
+        def normalise(data):
+            if fmt == "dhis2-json":
+                items = json.loads(data)["dataValues"]
+            else:
+                items = list(csv.DictReader(io.StringIO(data.decode())))
+            return [
+                {k: v for k, v in i.items() if k.lower() not in ("storedby", "lastupdated")}
+                for i in items
+            ]
+    else:
+
+        def normalise(data):
+            return (
+                data
+                if fmt == "csv"
+                else [
+                    row
+                    for row in load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True)
+                ]
+            )
+
+    first = export_values(fmt)
+    ReportedValue.objects.all().delete()
+    preview = parse_values_file(first, f"all.{fmt.split('-')[-1]}", user=people.office)
+    assert preview.errors == []
+    import_values(preview, acting_user=people.office)
+    assert normalise(export_values(fmt)) == normalise(first)
