@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from .choices import ChangeVia, ValueSource
 from .models import (
     GapResult,
+    ImportJob,
     QualitativeReport,
     QualitativeReportChange,
     ReportedValue,
@@ -235,4 +236,14 @@ class ScorecardAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ("filename", "status", "created_by", "created_at", "total")
+    list_filter = ("status",)
+    readonly_fields = ("counts", "errors", "message", "total", "processed")
+
+    def has_add_permission(self, request) -> bool:
         return False

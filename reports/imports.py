@@ -372,3 +372,96 @@ def import_values(preview: ImportPreview, *, acting_user) -> dict[str, int]:
             comment=_("导入文件：%(f)s 第 %(r)d 行") % {"f": preview.filename, "r": row.row},
         )
     return preview.counts
+
+
+# --- Import jobs (the web page and the background task) -----------------------------------
+
+
+def import_job_check(job) -> None:
+    """Dry run of a job's file: store counts and row errors for the preview page."""
+    from .models import ImportJob
+
+    try:
+        job.file.open("rb")
+        data = job.file.read()
+        job.file.close()
+        preview = parse_values_file(data, job.filename, user=job.created_by)
+    except ImportFileError as exc:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED, message=str(exc), counts={"errors": 1}
+        )
+        return
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.PREVIEWED,
+        counts=preview.counts,
+        errors=[{"row": e.row, "column": e.column, "message": e.message} for e in preview.errors],
+        total=len(preview.rows),
+        message="",
+    )
+
+
+def import_job_run(job) -> None:
+    """Write a previewed job's file (all or nothing), recording progress as it goes."""
+    from .models import ImportJob
+
+    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PREVIEWED).update(
+        status=ImportJob.Status.IMPORTING, processed=0
+    )
+    if not claimed:
+        return  # already imported, or being imported by another delivery of the task
+    job.refresh_from_db()
+    job.file.open("rb")
+    data = job.file.read()
+    job.file.close()
+    try:
+        preview = parse_values_file(data, job.filename, user=job.created_by)
+        counts = _import_with_progress(preview, job)
+    except ImportFileError as exc:
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message=str(exc))
+        return
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.DONE, counts=counts, processed=len(preview.rows)
+    )
+
+
+@transaction.atomic
+def _import_with_progress(preview: ImportPreview, job) -> dict[str, int]:
+    from django.db import connections
+
+    from .models import ImportJob
+    from .services import reported_value_write
+
+    if not preview.ok:
+        raise ImportFileError(_("文件有错误，未导入任何数据。"))
+    # Progress goes through a second connection, outside this transaction, so the page sees it
+    # (PostgreSQL only: SQLite, the embedded mode, allows one writer at a time).
+    from django.db import connection as main
+
+    progress = connections.create_connection("default") if main.vendor == "postgresql" else None
+    try:
+        for done, row in enumerate(preview.rows, start=1):
+            if row.outcome != "unchanged":
+                reported_value_write(
+                    indicator=row.indicator,
+                    department=row.department,
+                    period=row.period,
+                    value=row.value,
+                    note=row.note,
+                    state=ValueState.APPROVED,
+                    source=ValueSource.IMPORT,
+                    acting_user=job.created_by,
+                    via=ChangeVia.IMPORT,
+                    comment=_("导入文件：%(f)s 第 %(r)d 行")
+                    % {"f": preview.filename, "r": row.row},
+                )
+            if progress is not None and (done % 500 == 0 or done == len(preview.rows)):
+                with progress.cursor() as cursor:
+                    cursor.execute(
+                        f"UPDATE {ImportJob._meta.db_table} SET processed = %s WHERE id = %s",
+                        [done, job.pk],
+                    )
+                progress.commit() if not progress.get_autocommit() else None
+    finally:
+        if progress is not None:
+            progress.close()
+    return preview.counts

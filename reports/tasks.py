@@ -42,3 +42,17 @@ def render_scorecard_task(self, run_id: int, department_id: int) -> int | None:
             scorecard_run_record_failure(run_id=run_id, department=department, error=str(exc))
             raise
         raise self.retry(exc=exc, countdown=5) from exc
+
+
+@shared_task(bind=True, acks_late=True, max_retries=2)
+def import_job_task(self, job_id: int, action: str) -> str:
+    """Check (dry run) or write a large uploaded file in the background."""
+    from .imports import import_job_check, import_job_run
+    from .models import ImportJob
+
+    job = ImportJob.objects.get(pk=job_id)
+    if action == "check":
+        import_job_check(job)
+    else:
+        import_job_run(job)
+    return ImportJob.objects.get(pk=job_id).status

@@ -22,6 +22,8 @@ urlpatterns = [
         name="indicator_download",
     ),
     path("departments/<str:code>/", views.department_page, name="department"),
+    path("imports/", views.imports, name="imports"),
+    path("imports/<int:pk>/", views.import_job, name="import_job"),
     path("scorecards/", views.scorecards, name="scorecards"),
     path("scorecards/runs/<int:pk>/", views.scorecard_run, name="scorecard_run"),
     path("scorecards/<int:pk>/", views.scorecard_detail, name="scorecard_detail"),

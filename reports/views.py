@@ -678,3 +678,74 @@ def _quarters_back(quarter: Period, n: int) -> list[Period]:
         out.append(quarter)
         quarter = quarter.previous()
     return out
+
+
+# --- Imports ------------------------------------------------------------------------------------
+
+
+@office_required
+def imports(request):
+    """Upload a file of reported values; it is checked (dry run) before anything is written."""
+    from django.conf import settings as django_settings
+
+    from .imports import MAX_BYTES, import_job_check
+    from .models import ImportJob
+    from .tasks import import_job_task
+
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("请选择要导入的文件。"))
+            return redirect("reports:imports")
+        if upload.size > MAX_BYTES:
+            messages.error(
+                request, _("文件超过 %(mb)d MB，不能导入。") % {"mb": MAX_BYTES // 2**20}
+            )
+            return redirect("reports:imports")
+        background = upload.size > django_settings.IMPORT_BACKGROUND_BYTES
+        job = ImportJob(
+            filename=upload.name[:200],
+            size=upload.size,
+            created_by=request.user,
+            status=ImportJob.Status.CHECKING,
+            background=background,
+        )
+        job.file.save(upload.name, upload, save=False)
+        job.save()
+        if background:
+            transaction.on_commit(lambda: import_job_task.delay(job.pk, "check"))
+        else:
+            import_job_check(job)
+        return redirect("reports:import_job", pk=job.pk)
+    jobs = ImportJob.objects.select_related("created_by")[:20]
+    return render(request, "reports/imports.html", {"jobs": jobs})
+
+
+@office_required
+def import_job(request, pk: int):
+    from .imports import import_job_run
+    from .models import ImportJob
+    from .tasks import import_job_task
+
+    job = get_object_or_404(ImportJob, pk=pk)
+    if request.method == "POST":
+        if job.status != ImportJob.Status.PREVIEWED or job.errors:
+            messages.error(request, _("该文件不能导入：请先处理预览中的错误。"))
+        elif job.background:
+            transaction.on_commit(lambda: import_job_task.delay(job.pk, "import"))
+        else:
+            import_job_run(job)
+        return redirect("reports:import_job", pk=job.pk)
+    if request.GET.get("format") == "json":
+        from django.http import JsonResponse
+
+        return JsonResponse(
+            {
+                "status": job.status,
+                "processed": job.processed,
+                "total": job.total,
+                "counts": job.counts,
+                "finished": job.status in ("previewed", "done", "failed"),
+            }
+        )
+    return render(request, "reports/import_job.html", {"job": job})

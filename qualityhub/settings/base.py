@@ -159,6 +159,11 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 
+# --- Imports --------------------------------------------------------------------------------
+# Files larger than this are checked and imported by a Celery task, with progress in the page.
+IMPORT_BACKGROUND_BYTES = env_int("IMPORT_BACKGROUND_BYTES", 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+
 # --- Catalogue ----------------------------------------------------------------------------------
 CATALOG_DIR = BASE_DIR / "fixtures" / "catalog"
 CATALOG_SOURCES_DIR = BASE_DIR / "fixtures" / "sources"

@@ -68,12 +68,18 @@ def world(people, agri_rate):
     scorecard.pdf.save("s.pdf", ContentFile(b"%PDF-1.4"), save=False)
     scorecard.xlsx.save("s.xlsx", ContentFile(b"PK"), save=False)
     scorecard.save()
+    from reports.models import ImportJob
+
+    job = ImportJob(filename="x.csv", status="previewed", created_by=people.office)
+    job.file.save("x.csv", ContentFile(b"indicator,department,period,value\n"), save=False)
+    job.save()
     return {
         "value": rv,
         "ipa_value": ipa_value,
         "report": report,
         "run": run,
         "scorecard": scorecard,
+        "job": job,
     }
 
 
@@ -415,6 +421,50 @@ CASES = {
             "anonymous": LOGIN,
         },
     ),
+    "imports": (
+        "get",
+        lambda w: reverse("reports:imports"),
+        None,
+        {
+            "owner": 403,
+            "reviewer": 403,
+            "outsider": 403,
+            "office": 200,
+            "admin": 200,
+            "anonymous": LOGIN,
+        },
+    ),
+    "import_upload": (
+        "post",
+        lambda w: reverse("reports:imports"),
+        lambda w: {
+            "file": __import__("django.core.files.uploadedfile", fromlist=["x"]).SimpleUploadedFile(
+                "v.csv",
+                "指标,部门,期间,数值\nAGRI_PRODUCT_SAFETY_PASS_RATE,AGRI,2026Q3,11\n".encode(),
+            )
+        },
+        {
+            "owner": 403,
+            "reviewer": 403,
+            "outsider": 403,
+            "office": 302,
+            "admin": 302,
+            "anonymous": LOGIN,
+        },
+    ),
+    "import_job": (
+        "get",
+        lambda w: reverse("reports:import_job", args=[w["job"].pk]),
+        None,
+        {
+            "owner": 403,
+            "reviewer": 403,
+            "outsider": 403,
+            "office": 200,
+            "admin": 200,
+            "anonymous": LOGIN,
+        },
+    ),
     "admin_index": (
         "get",
         lambda w: reverse("admin:index"),
@@ -514,6 +564,8 @@ def test_every_url_of_the_app_is_in_the_matrix():
         "indicator",
         "indicator_download",
         "department",
+        "imports",
+        "import_job",
     }
     assert names == covered
 
