@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -52,6 +53,8 @@ HEADERS = {
     "note": ["note", "comment", "说明", "备注"],
 }
 REQUIRED = ("indicator", "department", "period", "value")
+#: Columns that QualityHub's own exports (and DHIS2's) add, read past without error.
+IGNORED_HEADERS = ["unit", "单位名称", "storedby", "lastupdated", "计量单位"]
 LABELS = {
     "indicator": "指标",
     "department": "部门",
@@ -154,9 +157,33 @@ def read_rows(data: bytes, filename: str) -> list[list[str]]:
     return _read_csv(data)
 
 
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_RATIO = 200
+TIME_LIMIT_SECONDS = 300
+
+
+def _check_zip(data: bytes) -> None:
+    """Refuse an xlsx whose members would unpack to far more than the file (a zip bomb).
+
+    XML entity attacks are handled by defusedxml, which openpyxl uses when it is installed.
+    """
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except zipfile.BadZipFile:
+        raise ImportFileError(_("无法读取该 Excel 文件，文件可能已损坏。")) from None
+    unpacked = sum(m.file_size for m in members)
+    ratios = [m.file_size / max(m.compress_size, 1) for m in members]
+    if unpacked > MAX_UNPACKED_BYTES or (ratios and max(ratios) > MAX_RATIO and unpacked > 10**7):
+        raise ImportFileError(_("该 Excel 文件解压后异常巨大，疑似压缩炸弹，已拒绝。"))
+
+
 def _read_xlsx(data: bytes) -> list[list[str]]:
     from openpyxl import load_workbook
 
+    _check_zip(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:
@@ -224,7 +251,33 @@ def _map_headers(header: list[str]) -> dict[str, int]:
             _("缺少必需的列：%(cols)s。表头可用中文（指标、部门、期间、数值、说明）或英文。")
             % {"cols": "、".join(missing)}
         )
+    known = {_fold(n) for names in HEADERS.values() for n in names} | {
+        _fold(n) for n in IGNORED_HEADERS
+    }
+    unknown = [cell for cell in header if cell.strip() and _fold(cell) not in known]
+    if unknown:
+        raise ImportFileError(
+            _("无法识别的列：%(cols)s。可用的列：指标、部门、期间、数值、说明。")
+            % {"cols": "、".join(unknown)}
+        )
     return columns
+
+
+def _formula_cell(cells: list[str], columns: dict[str, int]) -> str | None:
+    """The first text column whose cell a spreadsheet would run as a formula, if any.
+
+    A number such as -3.5 is not a formula; a cell already neutralised with a leading
+    apostrophe is plain text.
+    """
+    for name in ("indicator", "department", "period", "note", "value"):
+        index = columns.get(name)
+        text = cells[index].strip() if index is not None and index < len(cells) else ""
+        if not text or not text.startswith(("=", "+", "-", "@", "\t", "\r")):
+            continue
+        if text[0] in "+-" and re.match(r"^[+-]\s*[\d.,]", text):
+            continue
+        return name
+    return None
 
 
 class _Lookup:
@@ -258,6 +311,8 @@ def parse_values_file(data: bytes, filename: str, *, user=None) -> ImportPreview
     if user is not None and not is_office(user):
         raise ImportFileError(_("只有领导小组办公室和系统管理员可以导入填报数值。"))
     rows = read_rows(data, filename)
+    # Formula injection is a spreadsheet's risk; a DHIS2 JSON file is data, read as it is.
+    spreadsheet = data.lstrip()[:1] != b"{"
     rows = [r for r in rows if any(cell.strip() for cell in r)]
     if not rows:
         raise ImportFileError(_("文件是空的。"))
@@ -267,7 +322,25 @@ def parse_values_file(data: bytes, filename: str, *, user=None) -> ImportPreview
     lookup = _Lookup()
     preview = ImportPreview(filename=filename)
     seen: dict[tuple, int] = {}
+    deadline = time.monotonic() + TIME_LIMIT_SECONDS
     for number, cells in enumerate(rows[1:], start=2):
+        if time.monotonic() > deadline:
+            raise ImportFileError(
+                _("检查超时（超过 %(s)d 秒），请拆分文件后再导入。") % {"s": TIME_LIMIT_SECONDS}
+            )
+        injected = _formula_cell(cells, columns) if spreadsheet else None
+        if injected:
+            preview.errors.append(
+                RowError(
+                    number,
+                    LABELS[injected],
+                    _(
+                        "单元格以 = + - @ 等符号开头，可能是公式注入，已拒绝；"
+                        "如需原样保存文字，请在前面加英文单引号 '。"
+                    ),
+                )
+            )
+            continue
 
         def cell(name, cells=cells):
             index = columns.get(name)

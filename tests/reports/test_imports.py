@@ -200,3 +200,124 @@ def test_the_command_previews_with_dry_run_and_then_imports(catalog, people, tmp
     with pytest.raises(CommandError):
         call_command("import_values", str(bad), user="olivia")
     assert "第 2 行 [指标]" in capsys.readouterr().out
+
+
+def _zip_bomb() -> bytes:
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (300 * 1024 * 1024))
+    return buffer.getvalue()
+
+
+def _xml_bomb() -> bytes:
+    """An xlsx whose sheet XML defines nested entities (billion laughs)."""
+    data = _xlsx(GOOD_ROWS)
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                entities = "".join(
+                    f'<!ENTITY l{i} "{"&l" + str(i - 1) + ";" * 1 if i else "lol"}'
+                    + ("&l" + str(i - 1) + ";") * 9 * (i > 0)
+                    + '">'
+                    for i in range(10)
+                )
+                content = (
+                    f'<?xml version="1.0"?><!DOCTYPE lolz [{entities}]><worksheet>&l9;</worksheet>'
+                ).encode()
+            out.writestr(item, content)
+    return buffer.getvalue()
+
+
+MORE_BAD_FILES = {
+    "formula in indicator": (
+        _csv([GOOD_ROWS[0], ["=cmd|' /C calc'!A0", "AMR", "2024Q3", "1", ""]]),
+        "公式注入",
+    ),
+    "formula in note": (
+        _csv([GOOD_ROWS[0], ["MFG_PRODUCT_PASS_RATE", "AMR", "2024Q3", "93", "@SUM(A1)"]]),
+        "公式注入",
+    ),
+    "formula in department": (
+        _csv([GOOD_ROWS[0], ["MFG_PRODUCT_PASS_RATE", "+AMR", "2024Q3", "93", ""]]),
+        "公式注入",
+    ),
+    "extra column": (_csv([[*GOOD_ROWS[0], "密码"], [*GOOD_ROWS[1], "x"]]), "无法识别的列"),
+    "missing value column": (
+        _csv([["指标", "部门", "期间"], ["MFG_PRODUCT_PASS_RATE", "AMR", "2024Q3"]]),
+        "缺少必需的列：数值",
+    ),
+    "missing period column (English)": (
+        _csv([["indicator", "department", "value"], ["MFG_PRODUCT_PASS_RATE", "AMR", "1"]]),
+        "期间",
+    ),
+    "empty value": (
+        _csv([GOOD_ROWS[0], ["MFG_PRODUCT_PASS_RATE", "AMR", "2024Q3", "", ""]]),
+        "数值为空",
+    ),
+    "negative rate": (
+        _csv([GOOD_ROWS[0], ["MFG_PRODUCT_PASS_RATE", "AMR", "2024Q3", "-3", ""]]),
+        "有效范围",
+    ),
+    "mixed encodings": (
+        "指标,部门,期间,数值\n".encode()
+        + "消费品质量合格率,AMR,2024Q3,88\n".encode("gbk")
+        + "制造业产品质量合格率,市场监管局,2024Q3,93\n".encode(),
+        None,
+    ),
+    "zip bomb": (_zip_bomb(), "压缩炸弹"),
+    "xml entities": (_xml_bomb(), None),
+    "json that is not a dataValueSet": (b'{"rows": [1, 2]}', "DHIS2 dataValueSet"),
+    "period in the future format": (
+        _csv([GOOD_ROWS[0], ["MFG_PRODUCT_PASS_RATE", "AMR", "Q3 2024", "93", ""]]),
+        "不是有效的期间",
+    ),
+    "historical department of a merged office, misspelt": (
+        _csv([GOOD_ROWS[0], ["MFG_PRODUCT_PASS_RATE", "自治区质检局", "2024Q3", "93", ""]]),
+        "找不到部门",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(MORE_BAD_FILES))
+def test_more_crafted_bad_files_get_a_clear_error_and_write_nothing(catalog, people, case):
+    data, message = MORE_BAD_FILES[case]
+    before = ReportedValue.objects.count()
+    try:
+        preview = parse_values_file(data, case, user=people.office)
+    except ImportFileError as exc:
+        text = str(exc)
+    else:
+        assert preview.errors, "the file must be refused"
+        text = " ".join(f"第{e.row}行{e.column}:{e.message}" for e in preview.errors)
+        with pytest.raises(ImportFileError):
+            import_values(preview, acting_user=people.office)
+    if message:
+        assert message in text
+    assert text.strip()
+    assert ReportedValue.objects.count() == before
+
+
+def test_an_oversized_or_too_long_file_is_refused(catalog, people, monkeypatch):
+    import reports.imports as imports
+
+    monkeypatch.setattr(imports, "MAX_BYTES", 100)
+    with pytest.raises(ImportFileError, match="超过"):
+        parse_values_file(_csv(GOOD_ROWS) * 3, "big.csv", user=people.office)
+    monkeypatch.setattr(imports, "MAX_BYTES", 10**8)
+    monkeypatch.setattr(imports, "MAX_ROWS", 2)
+    with pytest.raises(ImportFileError, match="行"):
+        parse_values_file(_csv(GOOD_ROWS), "long.csv", user=people.office)
+
+
+def test_a_neutralised_formula_is_accepted_as_plain_text(catalog, people):
+    rows = [GOOD_ROWS[0], ["MFG_PRODUCT_PASS_RATE", "AMR", "2024Q3", "93", "'=不是公式"]]
+    preview = parse_values_file(_csv(rows), "ok.csv", user=people.office)
+    assert preview.ok and preview.rows[0].note == "=不是公式"
