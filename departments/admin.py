@@ -1,5 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+
+from indicators.resources import DepartmentResource
 
 from .models import Department, DepartmentAlias, Membership
 
@@ -10,7 +13,8 @@ class DepartmentAliasInline(admin.TabularInline):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(ImportExportModelAdmin):
+    resource_classes = [DepartmentResource]
     list_display = ("code", "name_zh", "short_name_zh", "status", "successor")
     list_filter = ("status",)
     search_fields = ("code", "name_zh", "short_name_zh", "name_en", "aliases__name")

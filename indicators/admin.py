@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
 
 from .models import Document, Indicator, ReportingAssignment, Responsibility, Target, Task
+from .resources import IndicatorResource, ResponsibilityResource, TargetResource
 
 
 class TargetInline(admin.TabularInline):
@@ -26,7 +28,8 @@ class DocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(ImportExportModelAdmin):
+    resource_classes = [IndicatorResource]
     list_display = ("code", "name_zh", "unit", "value_kind", "category", "frequency")
     list_filter = ("category", "value_kind", "frequency", "targets__document")
     search_fields = ("code", "name_zh", "name_en")
@@ -34,7 +37,8 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
+class TargetAdmin(ImportExportModelAdmin):
+    resource_classes = [TargetResource]
     list_display = ("indicator", "document", "clause", "comparator", "value", "year")
     list_filter = ("document", "year", "comparator")
     search_fields = ("indicator__code", "indicator__name_zh", "quote", "clause")
@@ -52,7 +56,8 @@ class TaskAdmin(admin.ModelAdmin):
 
 
 @admin.register(Responsibility)
-class ResponsibilityAdmin(admin.ModelAdmin):
+class ResponsibilityAdmin(ImportExportModelAdmin):
+    resource_classes = [ResponsibilityResource]
     list_display = (
         "subject",
         "department_as_written",

@@ -11,6 +11,7 @@ from pathlib import Path
 import plotly
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
+from import_export.formats.base_formats import CSV, XLSX
 
 from .env import database_from_url, env_bool, env_int, env_list, env_str, redis_url
 
@@ -158,6 +159,11 @@ STATICFILES_DIRS = [
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+
+# django-import-export (catalogue imports in the admin): xlsx and csv only, in one transaction.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+IMPORT_EXPORT_FORMATS = [CSV, XLSX]
 
 # --- Imports --------------------------------------------------------------------------------
 # Files larger than this are checked and imported by a Celery task, with progress in the page.
