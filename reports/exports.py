@@ -139,3 +139,69 @@ def export_values(fmt: str, **filters) -> bytes:
     if fmt == "dhis2-json":
         return to_dhis2_json(dhis2_rows(values))
     raise ValueError(f"unknown format {fmt!r}")
+
+
+GAP_COLUMNS = (
+    "indicator_code",
+    "indicator",
+    "department_code",
+    "department",
+    "period",
+    "actual",
+    "target_value",
+    "gap",
+    "percent_of_target",
+    "ratio",
+    "required_pace",
+    "projection",
+    "status",
+    "demo",
+)
+
+
+def gap_rows(*, document=None, department=None, period=None) -> list[dict]:
+    """Gap results (region-wide rows have an empty department) with the same filters."""
+    from .models import GapResult
+
+    results = GapResult.objects.select_related("indicator", "department")
+    if document:
+        results = results.filter(indicator__targets__document__code=document).distinct()
+    if department:
+        results = results.filter(department__code=department)
+    if period:
+        results = results.filter(period=period)
+    results = results.order_by("indicator__code", "department__code", "period_end")
+
+    def num(value):
+        if value is None:
+            return ""
+        return _number(value) if hasattr(value, "normalize") else f"{value:.6g}"
+
+    return [
+        {
+            "indicator_code": g.indicator.code,
+            "indicator": g.indicator.name_zh,
+            "department_code": g.department.code if g.department else "",
+            "department": g.department.name_zh if g.department else "全区",
+            "period": g.period,
+            "actual": num(g.actual),
+            "target_value": num(g.target_value),
+            "gap": num(g.gap),
+            "percent_of_target": num(g.percent_of_target),
+            "ratio": num(g.ratio),
+            "required_pace": num(g.required_pace),
+            "projection": num(g.projection),
+            "status": g.status,
+            "demo": "演示数据" if g.is_demo else "",
+        }
+        for g in results
+    ]
+
+
+def export_gaps(fmt: str, **filters) -> bytes:
+    rows = gap_rows(**filters)
+    if fmt == "csv":
+        return to_csv(GAP_COLUMNS, rows)
+    if fmt == "xlsx":
+        return to_xlsx(GAP_COLUMNS, rows, title="gaps")
+    raise ValueError("gap results are exported as csv or xlsx")

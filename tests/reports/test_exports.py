@@ -125,3 +125,26 @@ def test_round_trip_export_import_into_an_empty_database_export_again(values, pe
     assert preview.errors == []
     import_values(preview, acting_user=people.office)
     assert normalise(export_values(fmt)) == normalise(first)
+
+
+def test_gap_results_export_filtered_by_document_department_and_period(values, tmp_path):
+    from django.core.management import call_command
+
+    from reports.gap_service import gaps_compute
+
+    gaps_compute()
+    path = tmp_path / "gaps.csv"
+    call_command(
+        "export_values",
+        what="gaps",
+        format="csv",
+        output=path,
+        document="outline-2023",
+        department="AMR",
+        period="2024Q4",
+    )
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    assert rows and {r["department_code"] for r in rows} == {"AMR"}
+    assert {r["period"] for r in rows} == {"2024Q4"}
+    mfg = next(r for r in rows if r["indicator_code"] == "MFG_PRODUCT_PASS_RATE")
+    assert mfg["gap"] == "2.3" and mfg["target_value"] == "96.5"

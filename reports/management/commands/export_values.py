@@ -1,9 +1,9 @@
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from reports.exports import export_values
+from reports.exports import export_gaps, export_values
 
 
 class Command(BaseCommand):
@@ -14,6 +14,12 @@ class Command(BaseCommand):
             "--format", choices=["csv", "xlsx", "dhis2-json", "dhis2-csv"], default="csv"
         )
         parser.add_argument("--output", type=Path, help="file to write (default: standard output)")
+        parser.add_argument(
+            "--what",
+            choices=["values", "gaps"],
+            default="values",
+            help="reported values (default) or gap results (csv or xlsx)",
+        )
         parser.add_argument("--document", help="only indicators with a target from this document")
         parser.add_argument("--department", help="department code")
         parser.add_argument("--period", help="period id, e.g. 2024Q3")
@@ -21,14 +27,18 @@ class Command(BaseCommand):
             "--state", action="append", help="only values in this state (repeatable)"
         )
 
-    def handle(self, *args, format="csv", output=None, state=None, **options):
-        data = export_values(
-            format,
-            document=options.get("document"),
-            department=options.get("department"),
-            period=options.get("period"),
-            states=state,
-        )
+    def handle(self, *args, format="csv", output=None, state=None, what="values", **options):
+        filters = {
+            "document": options.get("document"),
+            "department": options.get("department"),
+            "period": options.get("period"),
+        }
+        if what == "gaps":
+            if format not in ("csv", "xlsx"):
+                raise CommandError("gap results are exported as csv or xlsx")
+            data = export_gaps(format, **filters)
+        else:
+            data = export_values(format, states=state, **filters)
         if output:
             output.write_bytes(data)
             self.stderr.write(f"written to {output}")
