@@ -42,14 +42,6 @@ def is_department_user(user) -> bool:
 
 def department_ids_resolving_to(department: Department) -> set[int]:
     """The department and every historical department whose successor chain ends at it."""
-    rows = list(Department.objects.values_list("pk", "successor_id"))
-    successor = dict(rows)
+    from .selectors import current_department_ids
 
-    def current(pk: int) -> int:
-        seen = set()
-        while successor.get(pk) is not None and pk not in seen:
-            seen.add(pk)
-            pk = successor[pk]
-        return pk
-
-    return {pk for pk, _ in rows if current(pk) == department.pk}
+    return {pk for pk, current in current_department_ids().items() if current == department.pk}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
-
 from .models import Department
 
 
@@ -12,16 +10,24 @@ def departments_with_responsibilities() -> list[Department]:
     an office reporting assignment."""
     from indicators.models import ReportingAssignment, Responsibility
 
-    by_pk = {d.pk: d for d in Department.objects.all()}
+    current = current_department_ids()
     held = set(Responsibility.objects.values_list("department_id", flat=True))
     held |= set(ReportingAssignment.objects.values_list("department_id", flat=True))
-    current = set()
-    for pk in held:
-        while by_pk[pk].successor_id is not None:
-            pk = by_pk[pk].successor_id
-        current.add(by_pk[pk])
-    return sorted(current, key=lambda d: d.code)
+    return list(Department.objects.filter(pk__in={current[pk] for pk in held}).order_by("code"))
 
 
-def current_departments() -> QuerySet[Department]:
-    return Department.objects.current().order_by("code")
+def current_department_ids() -> dict[int, int]:
+    """Every department's pk → the pk of the department that holds its duties today.
+
+    One query; follows successors (the 2018 reform and later) to the end of the chain.
+    """
+    successor = dict(Department.objects.values_list("pk", "successor_id"))
+
+    def current(pk: int) -> int:
+        seen = set()
+        while successor.get(pk) is not None and pk not in seen:
+            seen.add(pk)
+            pk = successor[pk]
+        return pk
+
+    return {pk: current(pk) for pk in successor}

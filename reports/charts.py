@@ -30,10 +30,6 @@ def _layout(**extra) -> dict:
     }
 
 
-def to_json(figure: go.Figure) -> str:
-    return pio.to_json(figure, validate=False, engine="orjson")
-
-
 def status_counts(counts: dict[str, int]) -> go.Figure:
     labels = [str(GapStatus(s).label) for s in STATUS_ORDER]
     figure = go.Figure(

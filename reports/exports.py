@@ -14,6 +14,8 @@ from collections.abc import Iterable
 
 from openpyxl import Workbook
 
+from indicators.selectors import format_decimal
+
 from .models import ReportedValue
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -35,7 +37,7 @@ def neutralise(text: str) -> str:
 
 
 def _number(value) -> str:
-    return "" if value is None else f"{value.normalize():f}"
+    return format_decimal(value)
 
 
 def values_queryset(*, document=None, department=None, period=None, states=None):
@@ -62,6 +64,10 @@ def value_rows(values: Iterable[ReportedValue]) -> list[dict]:
             "value": v.value,
             "unit": v.indicator.unit,
             "note": v.note,
+            "state": v.state,
+            "source": v.source,
+            "demo": "演示数据" if v.is_demo else "",
+            "updated_at": v.updated_at.isoformat(timespec="seconds"),
         }
         for v in values
     ]

@@ -13,7 +13,7 @@ import pyarrow.csv as pa_csv
 from django.core.cache import cache
 from django.db import connection, transaction
 
-from departments.models import Department
+from departments.selectors import current_department_ids
 from indicators.choices import ResponsibilityRole
 from indicators.models import Indicator, ReportingAssignment, Responsibility, Target
 
@@ -126,12 +126,7 @@ def lead_departments() -> dict[int, int]:
     The department holding the strongest role (lead, then responsible, then shared) in the most
     recent document, by today's department; an office assignment counts as responsible.
     """
-    successor = dict(Department.objects.values_list("pk", "successor_id"))
-
-    def current(pk: int) -> int:
-        while successor.get(pk):
-            pk = successor[pk]
-        return pk
+    current = current_department_ids().__getitem__
 
     rank = {
         ResponsibilityRole.LEAD: 0,

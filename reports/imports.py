@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from departments.models import Department, DepartmentAlias
+from departments.selectors import current_department_ids
 from indicators.models import Indicator
 
 from .choices import ChangeVia, ValueSource, ValueState
@@ -289,19 +290,14 @@ class _Lookup:
             self.indicators[_fold(indicator.code)] = indicator
             self.indicators.setdefault(_fold(indicator.name_zh), indicator)
         by_pk = {d.pk: d for d in Department.objects.all()}
+        today = current_department_ids()
         self.departments = {}
         for department in by_pk.values():
-            current = department
-            while current.successor_id:
-                current = by_pk[current.successor_id]
             for name in (department.code, department.name_zh, department.short_name_zh):
                 if name:
-                    self.departments.setdefault(_fold(name), current)
+                    self.departments.setdefault(_fold(name), by_pk[today[department.pk]])
         for alias, dept_id in DepartmentAlias.objects.values_list("name", "department_id"):
-            current = by_pk[dept_id]
-            while current.successor_id:
-                current = by_pk[current.successor_id]
-            self.departments.setdefault(_fold(alias), current)
+            self.departments.setdefault(_fold(alias), by_pk[today[dept_id]])
 
 
 def parse_values_file(data: bytes, filename: str, *, user=None) -> ImportPreview:
@@ -423,27 +419,31 @@ def parse_values_file(data: bytes, filename: str, *, user=None) -> ImportPreview
 
 
 @transaction.atomic
-def import_values(preview: ImportPreview, *, acting_user) -> dict[str, int]:
-    """Write a checked file: all of it or, if anything fails, none of it."""
+def import_values(preview: ImportPreview, *, acting_user, on_progress=None) -> dict[str, int]:
+    """Write a checked file: all of it or, if anything fails, none of it.
+
+    ``on_progress(rows_done)`` is called every 500 rows and at the end.
+    """
     from .services import reported_value_write
 
     if not preview.ok:
         raise ImportFileError(_("文件有错误，未导入任何数据。"))
-    for row in preview.rows:
-        if row.outcome == "unchanged":
-            continue
-        reported_value_write(
-            indicator=row.indicator,
-            department=row.department,
-            period=row.period,
-            value=row.value,
-            note=row.note,
-            state=ValueState.APPROVED,
-            source=ValueSource.IMPORT,
-            acting_user=acting_user,
-            via=ChangeVia.IMPORT,
-            comment=_("导入文件：%(f)s 第 %(r)d 行") % {"f": preview.filename, "r": row.row},
-        )
+    for done, row in enumerate(preview.rows, start=1):
+        if row.outcome != "unchanged":
+            reported_value_write(
+                indicator=row.indicator,
+                department=row.department,
+                period=row.period,
+                value=row.value,
+                note=row.note,
+                state=ValueState.APPROVED,
+                source=ValueSource.IMPORT,
+                acting_user=acting_user,
+                via=ChangeVia.IMPORT,
+                comment=_("导入文件：%(f)s 第 %(r)d 行") % {"f": preview.filename, "r": row.row},
+            )
+        if on_progress is not None and (done % 500 == 0 or done == len(preview.rows)):
+            on_progress(done)
     return preview.counts
 
 
@@ -497,44 +497,28 @@ def import_job_run(job) -> None:
     )
 
 
-@transaction.atomic
 def _import_with_progress(preview: ImportPreview, job) -> dict[str, int]:
-    from django.db import connections
+    """Import a job's file, writing its progress where the page can see it mid-transaction.
+
+    Progress goes through a second, autocommitting connection (PostgreSQL only: SQLite, the
+    embedded mode, allows one writer at a time).
+    """
+    from django.db import connection, connections
 
     from .models import ImportJob
-    from .services import reported_value_write
 
-    if not preview.ok:
-        raise ImportFileError(_("文件有错误，未导入任何数据。"))
-    # Progress goes through a second connection, outside this transaction, so the page sees it
-    # (PostgreSQL only: SQLite, the embedded mode, allows one writer at a time).
-    from django.db import connection as main
+    if connection.vendor != "postgresql":
+        return import_values(preview, acting_user=job.created_by)
+    progress = connections.create_connection("default")
 
-    progress = connections.create_connection("default") if main.vendor == "postgresql" else None
+    def report(done: int) -> None:
+        with progress.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {ImportJob._meta.db_table} SET processed = %s WHERE id = %s",
+                [done, job.pk],
+            )
+
     try:
-        for done, row in enumerate(preview.rows, start=1):
-            if row.outcome != "unchanged":
-                reported_value_write(
-                    indicator=row.indicator,
-                    department=row.department,
-                    period=row.period,
-                    value=row.value,
-                    note=row.note,
-                    state=ValueState.APPROVED,
-                    source=ValueSource.IMPORT,
-                    acting_user=job.created_by,
-                    via=ChangeVia.IMPORT,
-                    comment=_("导入文件：%(f)s 第 %(r)d 行")
-                    % {"f": preview.filename, "r": row.row},
-                )
-            if progress is not None and (done % 500 == 0 or done == len(preview.rows)):
-                with progress.cursor() as cursor:
-                    cursor.execute(
-                        f"UPDATE {ImportJob._meta.db_table} SET processed = %s WHERE id = %s",
-                        [done, job.pk],
-                    )
-                progress.commit() if not progress.get_autocommit() else None
+        return import_values(preview, acting_user=job.created_by, on_progress=report)
     finally:
-        if progress is not None:
-            progress.close()
-    return preview.counts
+        progress.close()

@@ -122,10 +122,6 @@ class ReportedValue(models.Model):
         return f"{self.indicator} · {self.department} · {self.period}"
 
     @property
-    def period_obj(self) -> Period:
-        return Period.parse(self.period)
-
-    @property
     def is_demo(self) -> bool:
         return self.source == ValueSource.DEMO
 

@@ -28,20 +28,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from departments.models import Department
+from indicators.selectors import format_decimal
 
+from .charts import STATUS_COLOURS, STATUS_ORDER
 from .choices import GapStatus, ValueSource, ValueState
 from .models import GapResult, ReportedValue, ReportingPeriod, Scorecard, ScorecardRun
 from .periods import Period
 from .selectors import department_form
 
-STATUS_ORDER = [s.value for s in GapStatus]
-STATUS_COLOURS = {
-    "achieved": "#1e7b3c",
-    "on_track": "#2f7fd1",
-    "at_risk": "#d08a00",
-    "off_track": "#b3261e",
-    "no_data": "#8a96a3",
-}
 SERIES_POINTS = 8
 
 
@@ -52,9 +46,7 @@ def _num(value) -> float | None:
 
 
 def _fmt(value) -> str:
-    if value is None:
-        return ""
-    return f"{Decimal(str(value)).normalize():f}"
+    return "" if value is None else format_decimal(Decimal(str(value)))
 
 
 def scorecard_data(department: Department, quarter: Period) -> dict:

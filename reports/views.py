@@ -586,55 +586,40 @@ def indicator_page(request, code: str):
 
 @login_required
 def indicator_download(request, code: str, kind: str):
-    from indicators.exports import rows_to_csv, rows_to_xlsx
+    """The indicator's values the user may see, as csv or xlsx (formula cells neutralised)."""
+    from django.http import HttpResponse
 
     from .dashboard import indicator_values
+    from .exports import to_csv, to_xlsx, value_rows
 
     if kind not in ("csv", "xlsx"):
         raise Http404
     indicator = get_object_or_404(Indicator, code=code)
-    scope = _indicator_scope(request, indicator)
-    columns = (
-        "indicator_code",
-        "indicator",
-        "unit",
-        "department_code",
-        "department",
-        "period",
-        "value",
-        "state",
-        "source",
-        "demo",
-        "note",
-        "updated_at",
-    )
-    rows = [
-        {
-            "indicator_code": indicator.code,
-            "indicator": indicator.name_zh,
-            "unit": indicator.unit,
-            "department_code": v.department.code,
-            "department": v.department.name_zh,
-            "period": v.period,
-            "value": "" if v.value is None else f"{v.value.normalize():f}",
-            "state": v.state,
-            "source": v.source,
-            "demo": "演示数据" if v.is_demo else "",
-            "note": v.note,
-            "updated_at": v.updated_at.isoformat(timespec="seconds"),
-        }
-        for v in indicator_values(indicator, scope)
-    ]
+    rows = value_rows(indicator_values(indicator, _indicator_scope(request, indicator)))
     if kind == "csv":
-        data, content_type = rows_to_csv(columns, rows), "text/csv; charset=utf-8"
+        data, content_type = to_csv(DOWNLOAD_COLUMNS, rows), "text/csv; charset=utf-8"
     else:
-        data = rows_to_xlsx(columns, rows, title=indicator.code[:31])
+        data = to_xlsx(DOWNLOAD_COLUMNS, rows, title=indicator.code[:31])
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    from django.http import HttpResponse
-
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{indicator.code}.{kind}"'
     return response
+
+
+DOWNLOAD_COLUMNS = (
+    "indicator_code",
+    "indicator",
+    "unit",
+    "department_code",
+    "department",
+    "period",
+    "value",
+    "state",
+    "source",
+    "demo",
+    "note",
+    "updated_at",
+)
 
 
 @login_required

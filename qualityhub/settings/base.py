@@ -6,9 +6,9 @@ runs embedded: an SQLite file and Celery tasks executed in-process. With ``DATAB
 ``REDIS_URL`` it uses PostgreSQL, Redis (broker and cache) and real Celery workers.
 """
 
+from importlib.util import find_spec
 from pathlib import Path
 
-import plotly
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 from import_export.formats.base_formats import CSV, XLSX
@@ -154,7 +154,7 @@ STATIC_URL = "static/"
 # no CDN, so the dashboards work on an offline network.
 STATICFILES_DIRS = [
     BASE_DIR / "static",
-    ("plotly", Path(plotly.__file__).resolve().parent / "package_data"),
+    ("plotly", Path(find_spec("plotly").origin).resolve().parent / "package_data"),
 ]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "media/"

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django import template
 
+from indicators.selectors import format_decimal
 from reports.periods import Period
 
 register = template.Library()
@@ -13,7 +14,7 @@ def num(value) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
+        return format_decimal(value)
     return str(value)
 
 
