@@ -25,6 +25,8 @@ import pandas as pd
 
 ON_TRACK, AT_RISK, LOW = 0.95, 0.6, 0.0
 EPSILON = 0.001  # Open SDG replaces a zero base value or target with 0.001
+#: Projections at or beyond this size are not kept (GapResult.projection holds 14 integer digits).
+PROJECTION_LIMIT = 1e14
 
 # Comparator codes → direction (+1: higher is better, -1: lower is better).
 DIRECTION = {">=": 1, ">": 1, "=": 1, "<=": -1, "<": -1}
@@ -154,7 +156,8 @@ def compute(values: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
         has_target & (span > 0) & np.isfinite(ratio) & (np.sign(x) == np.sign(b)) & (due > t0)
     )
     ratio = np.where(valid_ratio, ratio, np.nan)
-    projection = np.where(valid_ratio, projection, np.nan)
+    # A compounding trend can project beyond any storable figure; such a projection says nothing.
+    projection = np.where(valid_ratio & (np.abs(projection) < PROJECTION_LIMIT), projection, np.nan)
     status = np.select(
         [
             ~has_target,

@@ -178,3 +178,12 @@ def test_region_wide_figures_follow_each_indicators_aggregation_rule():
     )
     region = gaps.aggregate_region(values, rules).set_index("indicator_id")["value"]
     assert region.to_dict() == {1: 30, 2: 40, 3: 10, 4: 20}
+
+
+def test_a_projection_too_large_to_store_is_left_out_but_the_ratio_is_kept():
+    # A thousandfold rise in a year, compounded over the 76 years left to a 2100 target:
+    # a projection of the order of 10^231, which says nothing and fits no column.
+    values = _values(("2022", 1), ("2024", 1000))
+    row = _last(values, _targets({"value": 10**13, "comparator": ">=", "year": 2100}))
+    assert math.isnan(row.projection)
+    assert row.ratio > 1 and row.status == "on_track"
