@@ -8,6 +8,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import Workbook
 
+from departments.models import Department
+from indicators.models import Indicator
 from reports.imports import ImportFileError, import_values, parse_period_text, parse_values_file
 from reports.models import ReportedValue, ReportedValueChange
 
@@ -321,3 +323,85 @@ def test_a_neutralised_formula_is_accepted_as_plain_text(catalog, people):
     rows = [GOOD_ROWS[0], ["MFG_PRODUCT_PASS_RATE", "AMR", "2024Q3", "93", "'=不是公式"]]
     preview = parse_values_file(_csv(rows), "ok.csv", user=people.office)
     assert preview.ok and preview.rows[0].note == "=不是公式"
+
+
+def test_an_update_bumps_the_version_and_records_the_old_value_with_file_and_row(
+    catalog, people, django_capture_on_commit_callbacks
+):
+    from reports.gap_service import schedule_gap_computation
+    from reports.services import reported_value_write
+
+    stored, _changed = reported_value_write(
+        indicator=Indicator.objects.get(code="MFG_PRODUCT_PASS_RATE"),
+        department=Department.objects.get(code="AMR"),
+        period="2024Q3",
+        value=Decimal("90"),
+        note="季度初值",
+        acting_user=people.owner,
+    )
+    rows = [GOOD_ROWS[0], GOOD_ROWS[3], GOOD_ROWS[1]]  # one new, one update
+    preview = parse_values_file(_csv(rows), "更正.csv", user=people.office)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        counts = import_values(preview, acting_user=people.office)
+    assert counts == {"new": 1, "updated": 1, "unchanged": 0, "errors": 0}
+    stored.refresh_from_db()
+    assert (stored.value, stored.note, stored.state, stored.source, stored.version) == (
+        Decimal("93.71"),
+        "年度抽检",
+        "approved",
+        "import",
+        2,
+    )
+    assert stored.updated_by == people.office
+    change = stored.changes.order_by("id").last()
+    assert (change.action, change.via, change.changed_by) == ("update", "import", people.office)
+    assert (change.old_value, change.old_note, change.old_state) == (
+        Decimal("90"),
+        "季度初值",
+        "draft",
+    )
+    assert (change.new_value, change.new_state) == (Decimal("93.71"), "approved")
+    assert change.comment == "导入文件：更正.csv 第 3 行"
+    created = ReportedValue.objects.get(indicator__code="P16_STANDARDS_FORMULATED", period="2019")
+    assert created.changes.get().comment == "导入文件：更正.csv 第 2 行"
+    assert schedule_gap_computation in callbacks  # imported values are approved: gaps run again
+
+
+def test_the_write_reads_the_values_afresh_when_the_preview_is_stale(catalog, people):
+    from reports.services import reported_value_write
+
+    preview = parse_values_file(_csv(GOOD_ROWS[:2]), "late.csv", user=people.office)
+    assert preview.counts["new"] == 1
+    # Between the preview and the confirmation, someone enters exactly the file's figure.
+    reported_value_write(
+        indicator=Indicator.objects.get(code="MFG_PRODUCT_PASS_RATE"),
+        department=Department.objects.get(code="AMR"),
+        period="2024Q3",
+        value=Decimal("93.71"),
+        note="年度抽检",
+        acting_user=people.owner,
+    )
+    counts = import_values(preview, acting_user=people.office)
+    assert counts == {"new": 0, "updated": 0, "unchanged": 1, "errors": 0}
+    assert (
+        ReportedValue.objects.get(period="2024Q3", indicator__code="MFG_PRODUCT_PASS_RATE").version
+        == 1
+    )
+
+
+def test_a_failed_write_leaves_nothing_behind(catalog, people, monkeypatch):
+    import reports.services as services
+
+    preview = parse_values_file(_csv(GOOD_ROWS), "x.csv", user=people.office)
+    before = (ReportedValue.objects.count(), ReportedValueChange.objects.count())
+
+    def fail(done):
+        if done >= 3:
+            raise RuntimeError("worker lost")
+
+    monkeypatch.setattr(services, "IMPORT_CHUNK", 2)
+    with pytest.raises(RuntimeError):
+        import_values(preview, acting_user=people.office, on_progress=fail)
+    assert (ReportedValue.objects.count(), ReportedValueChange.objects.count()) == before
+    # and the same connection imports the file afterwards (no temporary table left over)
+    assert import_values(preview, acting_user=people.office)["new"] == 3
