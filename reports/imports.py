@@ -306,26 +306,49 @@ class _Lookup:
             self.departments.setdefault(_fold(alias), by_pk[today[dept_id]])
 
 
-def parse_values_file(data: bytes, filename: str, *, user=None) -> ImportPreview:
-    """Read and check every row; nothing is written. Raises ImportFileError for the whole file."""
+def parse_values_file(
+    data: bytes, filename: str, *, user=None, department: Department | None = None
+) -> ImportPreview:
+    """Read and check every row; nothing is written. Raises ImportFileError for the whole file.
+
+    ``department``, when given, limits the file to that department's figures (a department's
+    return sent to the office): a row of any other department is an error.
+    """
+    check_importer(user)
+    # Formula injection is a spreadsheet's risk; a DHIS2 JSON file is data, read as it is.
+    spreadsheet = data.lstrip()[:1] != b"{"
+    return check_rows(
+        read_rows(data, filename), filename, spreadsheet=spreadsheet, department=department
+    )
+
+
+def check_importer(user) -> None:
+    """Only the office and administrators import reported values (``None``: the command line)."""
     from departments.access import is_office
 
     if user is not None and not is_office(user):
         raise ImportFileError(_("只有领导小组办公室和系统管理员可以导入填报数值。"))
-    rows = read_rows(data, filename)
-    # Formula injection is a spreadsheet's risk; a DHIS2 JSON file is data, read as it is.
-    spreadsheet = data.lstrip()[:1] != b"{"
-    rows = [r for r in rows if any(cell.strip() for cell in r)]
-    if not rows:
+
+
+def check_rows(
+    rows: list[list[str]],
+    filename: str,
+    *,
+    spreadsheet: bool = True,
+    department: Department | None = None,
+) -> ImportPreview:
+    """Check a file's cells (header first); row numbers are the file's own, blank rows counted."""
+    numbered = [(n, r) for n, r in enumerate(rows, start=1) if any(c.strip() for c in r)]
+    if not numbered:
         raise ImportFileError(_("文件是空的。"))
-    columns = _map_headers(rows[0])
-    if len(rows) == 1:
+    columns = _map_headers(numbered[0][1])
+    if len(numbered) == 1:
         raise ImportFileError(_("文件只有表头，没有数据行。"))
     lookup = _Lookup()
     preview = ImportPreview(filename=filename)
     seen: dict[tuple, int] = {}
     deadline = time.monotonic() + TIME_LIMIT_SECONDS
-    for number, cells in enumerate(rows[1:], start=2):
+    for number, cells in numbered[1:]:
         if time.monotonic() > deadline:
             raise ImportFileError(
                 _("检查超时（超过 %(s)d 秒），请拆分文件后再导入。") % {"s": TIME_LIMIT_SECONDS}
@@ -358,13 +381,22 @@ def parse_values_file(data: bytes, filename: str, *, user=None) -> ImportPreview
                     _("找不到指标“%(v)s”（可填代码或名称）。") % {"v": cell("indicator")},
                 )
             )
-        department = lookup.departments.get(_fold(cell("department")))
-        if department is None:
+        row_department = lookup.departments.get(_fold(cell("department")))
+        if row_department is None:
             preview.errors.append(
                 RowError(
                     number,
                     "部门",
                     _("找不到部门“%(v)s”（可填代码、现名或原名）。") % {"v": cell("department")},
+                )
+            )
+        elif department is not None and row_department != department:
+            preview.errors.append(
+                RowError(
+                    number,
+                    "部门",
+                    _("该行是“%(row)s”的数据，本次导入只接受“%(only)s”的数据。")
+                    % {"row": row_department, "only": department},
                 )
             )
         try:
@@ -389,7 +421,7 @@ def parse_values_file(data: bytes, filename: str, *, user=None) -> ImportPreview
                 preview.errors.append(RowError(number, "数值", exc.messages[0]))
         if len(preview.errors) > errors_before:
             continue
-        key = (indicator.pk, department.pk, period.id)
+        key = (indicator.pk, row_department.pk, period.id)
         if key in seen:
             preview.errors.append(
                 RowError(
@@ -403,7 +435,7 @@ def parse_values_file(data: bytes, filename: str, *, user=None) -> ImportPreview
         note = cell("note")
         if note.startswith("'") and note[1:2] in ("=", "+", "-", "@", "\t", "\r"):
             note = note[1:]  # undo the export's neutralisation of a formula-like cell
-        preview.rows.append(ParsedRow(number, indicator, department, period.id, value, note))
+        preview.rows.append(ParsedRow(number, indicator, row_department, period.id, value, note))
 
     existing = {
         (v.indicator_id, v.department_id, v.period): v
@@ -456,7 +488,9 @@ def import_job_check(job) -> None:
         job.file.open("rb")
         data = job.file.read()
         job.file.close()
-        preview = parse_values_file(data, job.filename, user=job.created_by)
+        preview = parse_values_file(
+            data, job.filename, user=job.created_by, department=job.department
+        )
     except ImportFileError as exc:
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.Status.FAILED, message=str(exc), counts={"errors": 1}
@@ -485,7 +519,9 @@ def import_job_run(job) -> None:
     data = job.file.read()
     job.file.close()
     try:
-        preview = parse_values_file(data, job.filename, user=job.created_by)
+        preview = parse_values_file(
+            data, job.filename, user=job.created_by, department=job.department
+        )
         counts = _import_with_progress(preview, job)
     except ImportFileError as exc:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message=str(exc))

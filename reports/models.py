@@ -539,6 +539,15 @@ class ImportJob(models.Model):
     total = models.PositiveIntegerField(_("行数"), default=0)
     processed = models.PositiveIntegerField(_("已处理"), default=0)
     background = models.BooleanField(_("后台处理"), default=False)
+    department = models.ForeignKey(
+        "departments.Department",
+        verbose_name=_("限定部门"),
+        help_text=_("一个部门报送的文件：其他部门的行视为错误。"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

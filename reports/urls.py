@@ -24,6 +24,11 @@ urlpatterns = [
     path("departments/<str:code>/", views.department_page, name="department"),
     path("imports/", views.imports, name="imports"),
     path("imports/<int:pk>/", views.import_job, name="import_job"),
+    path(
+        "imports/templates/<str:resource>.<str:kind>",
+        views.import_template,
+        name="import_template",
+    ),
     path("scorecards/", views.scorecards, name="scorecards"),
     path("scorecards/runs/<int:pk>/", views.scorecard_run, name="scorecard_run"),
     path("scorecards/<int:pk>/", views.scorecard_detail, name="scorecard_detail"),

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
@@ -687,6 +687,12 @@ def imports(request):
                 request, _("文件超过 %(mb)d MB，不能导入。") % {"mb": MAX_BYTES // 2**20}
             )
             return redirect("reports:imports")
+        scope = None
+        if request.POST.get("department"):
+            scope = Department.objects.current().filter(pk=request.POST["department"]).first()
+            if scope is None:
+                messages.error(request, _("所选部门不存在，请重新选择。"))
+                return redirect("reports:imports")
         background = upload.size > django_settings.IMPORT_BACKGROUND_BYTES
         job = ImportJob(
             filename=upload.name[:200],
@@ -694,6 +700,7 @@ def imports(request):
             created_by=request.user,
             status=ImportJob.Status.CHECKING,
             background=background,
+            department=scope,
         )
         job.file.save(upload.name, upload, save=False)
         job.save()
@@ -702,8 +709,56 @@ def imports(request):
         else:
             import_job_check(job)
         return redirect("reports:import_job", pk=job.pk)
-    jobs = ImportJob.objects.select_related("created_by")[:20]
-    return render(request, "reports/imports.html", {"jobs": jobs})
+    from departments.access import role_of
+    from departments.choices import Role
+
+    from .import_templates import template_choices
+
+    jobs = ImportJob.objects.select_related("created_by", "department")[:20]
+    # The catalogue is imported in the admin, by administrators only.
+    admin_screens = {
+        "departments": "departments_department",
+        "indicators": "indicators_indicator",
+        "targets": "indicators_target",
+        "responsibilities": "indicators_responsibility",
+    }
+    is_admin = role_of(request.user) == Role.ADMIN and request.user.is_staff
+    templates = [
+        {
+            "key": key,
+            "title": title,
+            "admin_url": reverse(f"admin:{admin_screens[key]}_import")
+            if is_admin and key in admin_screens
+            else None,
+        }
+        for key, title in template_choices()
+    ]
+    context = {
+        "jobs": jobs,
+        "departments": Department.objects.current().order_by("code"),
+        "templates": templates,
+    }
+    return render(request, "reports/imports.html", context)
+
+
+@office_required
+def import_template(request, resource: str, kind: str):
+    """A blank file to fill in, with Chinese headers (see ``reports.import_templates``)."""
+    from django.http import HttpResponse
+
+    from .import_templates import import_template as build
+
+    try:
+        filename, data = build(resource, kind)
+    except KeyError:
+        raise Http404 from None
+    content_type = {
+        "csv": "text/csv; charset=utf-8",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }[kind]
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
 
 
 @office_required

@@ -434,6 +434,19 @@ CASES = {
             "anonymous": LOGIN,
         },
     ),
+    "import_template": (
+        "get",
+        lambda w: reverse("reports:import_template", args=["values", "xlsx"]),
+        None,
+        {
+            "owner": 403,
+            "reviewer": 403,
+            "outsider": 403,
+            "office": 200,
+            "admin": 200,
+            "anonymous": LOGIN,
+        },
+    ),
     "import_upload": (
         "post",
         lambda w: reverse("reports:imports"),
@@ -566,6 +579,7 @@ def test_every_url_of_the_app_is_in_the_matrix():
         "department",
         "imports",
         "import_job",
+        "import_template",
     }
     assert names == covered
 

@@ -405,3 +405,32 @@ def test_a_failed_write_leaves_nothing_behind(catalog, people, monkeypatch):
     assert (ReportedValue.objects.count(), ReportedValueChange.objects.count()) == before
     # and the same connection imports the file afterwards (no temporary table left over)
     assert import_values(preview, acting_user=people.office)["new"] == 3
+
+
+def test_row_numbers_are_the_files_own_when_blank_rows_come_between(catalog, people):
+    rows = [GOOD_ROWS[0], GOOD_ROWS[1], ["", "", "", "", ""], ["NO_SUCH", "AMR", "2024Q3", "1", ""]]
+    preview = parse_values_file(_csv(rows), "gaps.csv", user=people.office)
+    assert [(e.row, e.column) for e in preview.errors] == [(4, "指标")]
+
+
+def test_a_department_return_refuses_rows_of_another_department(catalog, people):
+    agri = Department.objects.get(code="AGRI")
+    data = _csv(GOOD_ROWS)  # every row is 市场监管局's (AMR)
+    preview = parse_values_file(data, "农牧厅报送.csv", user=people.office, department=agri)
+    assert [(e.row, e.column) for e in preview.errors] == [(2, "部门"), (3, "部门"), (4, "部门")]
+    assert "本次导入只接受" in preview.errors[0].message and "农牧厅" in preview.errors[0].message
+    with pytest.raises(ImportFileError):
+        import_values(preview, acting_user=people.office)
+    assert not ReportedValue.objects.filter(source="import").exists()
+    amr = Department.objects.get(code="AMR")
+    assert parse_values_file(data, "x.csv", user=people.office, department=amr).ok
+
+
+def test_the_command_takes_a_department_return(catalog, people, tmp_path, capsys):
+    path = tmp_path / "农牧厅.csv"
+    path.write_bytes(_csv(GOOD_ROWS))
+    with pytest.raises(CommandError):
+        call_command("import_values", str(path), user="olivia", department="AGRI")
+    assert "本次导入只接受" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="no current department"):
+        call_command("import_values", str(path), user="olivia", department="NOPE")

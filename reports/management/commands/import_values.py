@@ -3,6 +3,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from departments.models import Department
 from reports.imports import ImportFileError, import_values, parse_values_file
 
 
@@ -18,8 +19,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--user", help="username recorded in the history (an admin or the office)"
         )
+        parser.add_argument(
+            "--department",
+            help="code of the one department whose figures the file holds (a department's "
+            "return): rows of any other department are errors",
+        )
 
-    def handle(self, *args, file: Path, dry_run=False, user=None, **options):
+    def handle(self, *args, file: Path, dry_run=False, user=None, department=None, **options):
+        scope = None
+        if department:
+            scope = Department.objects.current().filter(code=department).first()
+            if scope is None:
+                raise CommandError(f"no current department {department!r}")
         acting_user = None
         if user:
             acting_user = get_user_model().objects.filter(username=user).first()
@@ -28,7 +39,9 @@ class Command(BaseCommand):
         if not file.exists():
             raise CommandError(f"{file} does not exist")
         try:
-            preview = parse_values_file(file.read_bytes(), file.name, user=acting_user)
+            preview = parse_values_file(
+                file.read_bytes(), file.name, user=acting_user, department=scope
+            )
         except ImportFileError as exc:
             raise CommandError(str(exc)) from exc
         counts = preview.counts
