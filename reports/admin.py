@@ -1,8 +1,12 @@
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+
+from departments.access import is_office
 
 from .choices import ChangeVia, ValueSource
+from .imports import ImportFileError
 from .models import (
     GapResult,
     ImportJob,
@@ -14,6 +18,7 @@ from .models import (
     Scorecard,
     ScorecardRun,
 )
+from .resources import ReportedValueResource, ValuesCsv, ValuesXlsx
 from .services import reported_value_write
 
 
@@ -86,8 +91,16 @@ class ReportedValueAdminForm(forms.ModelForm):
 
 
 @admin.register(ReportedValue)
-class ReportedValueAdmin(admin.ModelAdmin):
-    """Edits go through :func:`reports.services.reported_value_write`, so they enter the history."""
+class ReportedValueAdmin(ImportExportModelAdmin):
+    """Edits go through :func:`reports.services.reported_value_write`, so they enter the history.
+
+    Imports go through :mod:`reports.imports` (see :class:`ReportedValueResource`); the history
+    records them, so the admin log does not.
+    """
+
+    resource_classes = [ReportedValueResource]
+    import_formats = [ValuesCsv, ValuesXlsx]
+    skip_admin_log = True
 
     list_display = ("indicator", "department", "period", "value", "state", "source", "updated_at")
     list_filter = ("state", "source", "period", "department")
@@ -105,6 +118,15 @@ class ReportedValueAdmin(admin.ModelAdmin):
     )
     inlines = [ReportedValueChangeInline]
     form = ReportedValueAdminForm
+
+    def has_import_permission(self, request) -> bool:
+        return is_office(request.user) and super().has_import_permission(request)
+
+    def add_data_read_fail_error_to_form(self, form, e) -> None:
+        if isinstance(e, ImportFileError):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
 
     def save_model(self, request, obj: ReportedValue, form, change: bool) -> None:
         saved, _changed = reported_value_write(

@@ -164,6 +164,8 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_FORMATS = [CSV, XLSX]
+# An upload waits for confirmation in the media storage, which every web process reaches.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
 
 # --- Imports --------------------------------------------------------------------------------
 # Files larger than this are checked and imported by a Celery task, with progress in the page.

@@ -1,0 +1,113 @@
+"""Reported values in the admin's import and export screens (django-import-export)."""
+
+import io
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from reports.models import ReportedValue, ReportedValueChange
+from reports.resources import ReportedValueResource
+
+from .test_imports import GOOD_ROWS, _csv, _xlsx
+
+pytestmark = pytest.mark.django_db
+
+IMPORT_URL = reverse("admin:reports_reportedvalue_import")
+PROCESS_URL = reverse("admin:reports_reportedvalue_process_import")
+
+
+def _upload(client, data: bytes, name: str, fmt: int):
+    return client.post(IMPORT_URL, {"import_file": SimpleUploadedFile(name, data), "format": fmt})
+
+
+def _confirm(client, page: str):
+    fields = dict(re.findall(r'name="(\w+)"[^>]*value="([^"]*)"', page))
+    return client.post(
+        PROCESS_URL,
+        {
+            k: fields[k]
+            for k in ("import_file_name", "original_file_name", "format", "resource")
+            if k in fields
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "fmt"),
+    [(_csv(GOOD_ROWS, "gbk"), "三季度.csv", 0), (_xlsx(GOOD_ROWS), "三季度.xlsx", 1)],
+    ids=["gbk-csv", "xlsx"],
+)
+def test_the_admin_previews_then_imports_through_the_same_checks_and_history(
+    people, client, data, name, fmt
+):
+    client.force_login(people.admin)
+    preview = _upload(client, data, name, fmt)
+    page = preview.content.decode()
+    assert preview.status_code == 200 and "MFG_PRODUCT_PASS_RATE" in page
+    assert not ReportedValue.objects.filter(source="import").exists()  # a dry run
+    done = _confirm(client, page)
+    assert done.status_code == 302
+    value = ReportedValue.objects.get(indicator__code="MFG_PRODUCT_PASS_RATE", period="2024Q3")
+    change = value.changes.get()
+    assert (value.source, change.via, change.changed_by) == ("import", "import", people.admin)
+    assert f"导入文件：{name} 第 2 行" == change.comment
+
+
+def test_a_bad_row_is_shown_in_chinese_with_its_row_and_nothing_is_written(people, client):
+    client.force_login(people.admin)
+    rows = [*GOOD_ROWS, ["MFG_PRODUCT_PASS_RATE", "AMR", "2024Q4", "120", ""]]
+    page = _upload(client, _csv(rows), "bad.csv", 0).content.decode()
+    assert "超出指标" in page and "<td>5 </td>" in page
+    assert 'name="import_file_name"' not in page  # no confirmation offered
+    assert not ReportedValue.objects.filter(source="import").exists()
+
+
+def test_an_unreadable_file_gets_the_importers_own_message(people, client):
+    client.force_login(people.admin)
+    page = _upload(client, b"\x89PNG\r\n\x1a\n\x00\x00", "x.csv", 0).content.decode()
+    assert "无法识别的文件类型" in page
+
+
+def test_staff_without_the_office_role_may_not_import_values(people, client):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    staff = UserFactory(username="clerk", is_staff=True)
+    staff.user_permissions.set(Permission.objects.filter(codename__endswith="reportedvalue"))
+    client.force_login(staff)
+    assert client.get(IMPORT_URL).status_code == 403
+    assert client.post(IMPORT_URL, {"format": 0}).status_code == 403
+    assert ReportedValueChange.objects.filter(via="import").count() == 0
+
+
+def test_the_export_has_chinese_headers_numbers_and_neutralised_text(people):
+    from departments.models import Department
+    from indicators.models import Indicator
+
+    ReportedValue.objects.create(
+        indicator=Indicator.objects.get(code="MFG_PRODUCT_PASS_RATE"),
+        department=Department.objects.get(code="AMR"),
+        period="2024Q3",
+        value="93.71",
+        note="=HYPERLINK(1)",
+        state="approved",
+    )
+    dataset = ReportedValueResource().export()
+    assert dataset.headers == [
+        "指标代码",
+        "指标名称",
+        "部门代码",
+        "部门名称",
+        "期间",
+        "数值",
+        "计量单位",
+        "说明",
+    ]
+    row = next(r for r in dataset.dict if r["期间"] == "2024Q3")
+    assert row["说明"] == "'=HYPERLINK(1)" and float(row["数值"]) == 93.71
+    sheet = load_workbook(io.BytesIO(dataset.export("xlsx"))).active
+    assert [c.value for c in next(sheet.iter_rows(max_row=1))][:2] == ["指标代码", "指标名称"]
