@@ -11,7 +11,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
 
 .PHONY: demo-history
-.PHONY: install demo serve test lint check migrate catalog demo-users clean bench-gaps
+.PHONY: install demo serve test lint check migrate catalog demo-users clean bench-gaps bench-import
 
 $(STAMP): pyproject.toml requirements.lock scripts/system-deps.sh
 	bash scripts/system-deps.sh
@@ -72,6 +72,9 @@ test: lint check
 # Benchmarks (not tests): see bench/*.py for what they measure and their goals.
 bench-gaps: install
 	$(PY) bench/gaps.py
+
+bench-import: install
+	$(PY) bench/import.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
