@@ -11,12 +11,17 @@ from import_export import fields, resources
 from import_export.widgets import ForeignKeyWidget
 
 from departments.models import Department
+from qualityhub.spreadsheets import FORMULA_STARTS, neutralise
 
 from .models import Document, Indicator, Responsibility, Target
 
 
 class BilingualResource(resources.ModelResource):
-    """Column headers in Chinese; the English ones (the field names) are accepted on import."""
+    """Column headers in Chinese; the English ones (the field names) are accepted on import.
+
+    Exported text that a spreadsheet would run as a formula gets a leading apostrophe, which an
+    import of the same file takes off again.
+    """
 
     def before_import(self, dataset, **kwargs):
         english = {f.attribute: f.column_name for f in self.fields.values() if f.attribute}
@@ -25,7 +30,21 @@ class BilingualResource(resources.ModelResource):
             english.get(str(h).strip().lower(), str(h).strip()) if h is not None else h
             for h in dataset.headers
         ]
+        rows = [[_undo_neutralise(cell) for cell in row] for row in dataset]
+        del dataset[:]
+        for row in rows:
+            dataset.append(row)
         return super().before_import(dataset, **kwargs)
+
+    def export_field(self, field, instance, **kwargs):
+        value = super().export_field(field, instance, **kwargs)
+        return neutralise(value) if isinstance(value, str) else value
+
+
+def _undo_neutralise(cell):
+    if isinstance(cell, str) and cell[:1] == "'" and cell[1:2] in FORMULA_STARTS:
+        return cell[1:]
+    return cell
 
 
 class DepartmentResource(BilingualResource):

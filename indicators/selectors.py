@@ -32,16 +32,16 @@ def target_list() -> QuerySet[Target]:
 
 def format_decimal(value) -> str:
     """A decimal without trailing zeros or exponent: 96.500000 → "96.5", 5E+1 → "50"."""
-    if value is None:
-        return ""
-    return f"{value.normalize():f}"
+    from qualityhub.spreadsheets import format_number
+
+    return "" if value is None else format_number(value)
 
 
 def _unique(names: list[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def catalog_rows() -> Iterator[dict[str, str]]:
+def catalog_rows() -> Iterator[dict]:
     """One row per target, with the departments its own document assigns, by today's names.
 
     Departments written under a historical name (2016) are given as the department that holds
@@ -66,8 +66,8 @@ def catalog_rows() -> Iterator[dict[str, str]]:
             "name_zh": target.indicator.name_zh,
             "unit": target.indicator.unit,
             "comparator": target.comparator,
-            "target_value": format_decimal(target.value),
-            "target_year": str(target.year),
+            "target_value": target.value,
+            "target_year": target.year,
             "lead_departments": ";".join(_unique(lead)),
             "support_departments": ";".join(_unique(support)),
             "quote": target.quote,

@@ -7,18 +7,14 @@ Numbers are written as numbers.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable
+from decimal import Decimal
 
-from openpyxl import Workbook
-
-from indicators.selectors import format_decimal
+from qualityhub.spreadsheets import format_number, write_csv, write_xlsx
 
 from .models import ReportedValue
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 VALUE_COLUMNS = (
     "indicator_code",
     "indicator",
@@ -30,14 +26,6 @@ VALUE_COLUMNS = (
     "note",
 )
 DHIS2_COLUMNS = ("dataelement", "period", "orgunit", "value", "storedby", "lastupdated", "comment")
-
-
-def neutralise(text: str) -> str:
-    return "'" + text if text and text.startswith(FORMULA_STARTS) else text
-
-
-def _number(value) -> str:
-    return format_decimal(value)
 
 
 def values_queryset(*, document=None, department=None, period=None, states=None):
@@ -89,32 +77,11 @@ def dhis2_rows(values: Iterable[ReportedValue]) -> list[dict]:
 
 
 def to_csv(columns, rows) -> bytes:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow(
-            [_number(row[c]) if c == "value" else neutralise(str(row[c] or "")) for c in columns]
-        )
-    return buffer.getvalue().encode("utf-8")
+    return write_csv(columns, rows)
 
 
 def to_xlsx(columns, rows, *, title="values") -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title)
-    sheet.append(list(columns))
-    for row in rows:
-        sheet.append(
-            [
-                (float(row[c]) if row[c] is not None else None)
-                if c == "value"
-                else neutralise(str(row[c] or ""))
-                for c in columns
-            ]
-        )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return write_xlsx(columns, rows, title=title)
 
 
 def to_dhis2_json(rows) -> bytes:
@@ -124,7 +91,7 @@ def to_dhis2_json(rows) -> bytes:
             "dataElement": r["dataelement"],
             "period": r["period"],
             "orgUnit": r["orgunit"],
-            "value": _number(r["value"]),
+            "value": format_number(r["value"]) if r["value"] is not None else "",
             "storedBy": r["storedby"],
             "lastUpdated": r["lastupdated"],
             "comment": r["comment"],
@@ -179,9 +146,10 @@ def gap_rows(*, document=None, department=None, period=None) -> list[dict]:
     results = results.order_by("indicator__code", "department__code", "period_end")
 
     def num(value):
-        if value is None:
-            return ""
-        return _number(value) if hasattr(value, "normalize") else f"{value:.6g}"
+        """Decimals as stored; computed floats to six significant digits. Numbers stay numbers."""
+        if value is None or isinstance(value, Decimal):
+            return value
+        return float(f"{value:.6g}")
 
     return [
         {

@@ -15,7 +15,9 @@ from import_export import fields, resources, widgets
 from import_export.formats.base_formats import Format
 from import_export.results import Error, Result, RowResult
 
-from .exports import VALUE_COLUMNS, neutralise
+from qualityhub.spreadsheets import neutralise
+
+from .exports import VALUE_COLUMNS
 from .imports import LABELS, ImportFileError, check_importer, check_rows, import_values, read_rows
 from .models import ReportedValue
 

@@ -76,7 +76,13 @@ def test_xlsx_holds_the_same_rows_as_csv(catalog, tmp_path):
     sheet = load_workbook(path, read_only=True).active
     values = list(sheet.iter_rows(values_only=True))
     assert list(values[0]) == HEADER
-    xlsx_rows = [dict(zip(HEADER, (v or "" for v in row), strict=True)) for row in values[1:]]
+    # Target values and years are numeric cells in xlsx, the same digits as the csv's text.
+    targets = [row[HEADER.index("target_value")] for row in values[1:]]
+    assert all(isinstance(v, int | float) for v in targets if v is not None) and any(targets)
+    xlsx_rows = [
+        dict(zip(HEADER, ("" if v is None else str(v) for v in row), strict=True))
+        for row in values[1:]
+    ]
     assert xlsx_rows == csv_rows
 
 

@@ -54,3 +54,13 @@ def test_the_admin_offers_import_and_export(catalog, client):
     page = client.get(reverse("admin:indicators_indicator_changelist")).content.decode()
     assert reverse("admin:indicators_indicator_import") in page
     assert client.get(reverse("admin:indicators_indicator_import")).status_code == 200
+
+
+def test_catalogue_exports_neutralise_formula_text_and_its_import_takes_it_off(catalog):
+    indicator = Indicator.objects.get(code="MFG_PRODUCT_PASS_RATE")
+    Indicator.objects.filter(pk=indicator.pk).update(name_en="=HYPERLINK(1)")
+    dataset = IndicatorResource().export(Indicator.objects.filter(pk=indicator.pk))
+    assert dataset.dict[0]["英文名称"] == "'=HYPERLINK(1)"
+    Indicator.objects.filter(pk=indicator.pk).update(name_en="before")
+    assert not IndicatorResource().import_data(dataset, dry_run=False).has_errors()
+    assert Indicator.objects.get(pk=indicator.pk).name_en == "=HYPERLINK(1)"

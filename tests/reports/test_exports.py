@@ -10,7 +10,8 @@ from openpyxl import load_workbook
 
 from departments.models import Department
 from indicators.models import Indicator
-from reports.exports import export_values, neutralise
+from qualityhub.spreadsheets import neutralise
+from reports.exports import export_values
 from reports.imports import import_values, parse_values_file
 from reports.models import ReportedValue
 
@@ -148,3 +149,24 @@ def test_gap_results_export_filtered_by_document_department_and_period(values, t
     assert {r["period"] for r in rows} == {"2024Q4"}
     mfg = next(r for r in rows if r["indicator_code"] == "MFG_PRODUCT_PASS_RATE")
     assert mfg["gap"] == "2.3" and mfg["target_value"] == "96.5"
+
+
+def test_gap_exports_keep_negative_numbers_numeric(values):
+    from reports.exports import export_gaps
+    from reports.gap_service import gaps_compute
+
+    ReportedValue.objects.filter(period="2024Q4").update(value=Decimal("97.5"))  # above ≥ 96.5
+    gaps_compute()
+    rows = list(csv.DictReader(io.StringIO(export_gaps("csv", period="2024Q4").decode())))
+    amr = next(r for r in rows if r["department_code"] == "AMR")
+    assert amr["gap"] == "-1" and amr["actual"] == "97.5"  # a surplus, not the text "'-1"
+    sheet = load_workbook(io.BytesIO(export_gaps("xlsx", period="2024Q4"))).active
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    row = next(
+        r
+        for r in sheet.iter_rows(min_row=2, values_only=True)
+        if r[header.index("department_code")] == "AMR"
+    )
+    assert row[header.index("gap")] == -1 and isinstance(
+        row[header.index("ratio")], float | type(None)
+    )

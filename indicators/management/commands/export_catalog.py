@@ -3,8 +3,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from indicators.exports import rows_to_csv, rows_to_xlsx
 from indicators.selectors import CATALOG_COLUMNS, catalog_rows
+from qualityhub.spreadsheets import write_csv, write_xlsx
 
 
 class Command(BaseCommand):
@@ -16,7 +16,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, format="csv", output=None, **options):
         rows = list(catalog_rows())
-        data = (rows_to_csv if format == "csv" else rows_to_xlsx)(CATALOG_COLUMNS, rows)
+        if format == "csv":
+            data = write_csv(CATALOG_COLUMNS, rows)
+        else:
+            data = write_xlsx(CATALOG_COLUMNS, rows, title="catalog")
         if output:
             output.write_bytes(data)
             self.stderr.write(f"{len(rows)} targets written to {output}")
