@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import OperationalError
 from django.utils.translation import gettext as _
 
 from departments.models import Department, DepartmentAlias
@@ -270,6 +271,11 @@ def _map_headers(header: list[str]) -> dict[str, int]:
     return columns
 
 
+#: A whole cell that is only a signed number (-3.5, +1,576, -12%): not a formula. "-2+3+cmd|…"
+#: begins like a number but is one.
+_SIGNED_NUMBER = re.compile(r"^[+-]\s*(\d[\d,]*(\.\d*)?|\.\d+)\s*%?$")
+
+
 def _formula_cell(cells: list[str], columns: dict[str, int]) -> str | None:
     """The first text column whose cell a spreadsheet would run as a formula, if any.
 
@@ -281,7 +287,7 @@ def _formula_cell(cells: list[str], columns: dict[str, int]) -> str | None:
         text = cells[index].strip() if index is not None and index < len(cells) else ""
         if not text or not text.startswith(("=", "+", "-", "@", "\t", "\r")):
             continue
-        if text[0] in "+-" and re.match(r"^[+-]\s*[\d.,]", text):
+        if text[0] in "+-" and _SIGNED_NUMBER.match(text):
             continue
         return name
     return None
@@ -471,9 +477,16 @@ def import_values(preview: ImportPreview, *, acting_user, on_progress=None) -> d
         ImportedValue(r.row, r.indicator.pk, r.department.pk, r.period, r.value, r.note)
         for r in preview.rows
     ]
-    counts = reported_values_import(
-        rows, acting_user=acting_user, filename=preview.filename, on_progress=on_progress
-    )
+    try:
+        counts = reported_values_import(
+            rows, acting_user=acting_user, filename=preview.filename, on_progress=on_progress
+        )
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != "57014":  # query_canceled
+            raise
+        raise ImportFileError(
+            _("写入超时（可能有另一个导入正在进行），未导入任何数据，请稍后重试。")
+        ) from exc
     return {**counts, "errors": 0}
 
 

@@ -234,6 +234,8 @@ def _import_row_by_row(rows, acting_user, filename, comment, on_progress) -> dic
 
 #: Rows copied into the temporary table between progress reports.
 IMPORT_CHUNK = 10_000
+#: Longest any one statement of an import's write may take, waiting for another import included.
+IMPORT_WRITE_TIMEOUT_MS = 300_000
 
 
 def _import_set_based(rows, acting_user, filename, comment, on_progress) -> dict[str, int]:
@@ -249,6 +251,12 @@ def _import_set_based(rows, acting_user, filename, comment, on_progress) -> dict
         "via": ChangeVia.IMPORT,
     }
     with connection.cursor() as cursor:
+        # The write, waiting for another import included, has a time limit of its own.
+        cursor.execute("SHOW statement_timeout")
+        previous_timeout = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT set_config('statement_timeout', %s, true)", [f"{IMPORT_WRITE_TIMEOUT_MS}ms"]
+        )
         # One import at a time: two files naming the same new value cannot race to create it.
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('reports.import'))")
         cursor.execute(
@@ -328,6 +336,7 @@ def _import_set_based(rows, acting_user, filename, comment, on_progress) -> dict
         cursor.execute("SELECT action, count(*) FROM qh_import GROUP BY action")
         written = dict(cursor.fetchall())
         cursor.execute("DROP TABLE qh_import")
+        cursor.execute("SELECT set_config('statement_timeout', %s, true)", [previous_timeout])
     if on_progress is not None:
         on_progress(len(rows))
     counts = {

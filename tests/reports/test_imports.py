@@ -251,6 +251,15 @@ MORE_BAD_FILES = {
         _csv([GOOD_ROWS[0], ["MFG_PRODUCT_PASS_RATE", "+AMR", "2024Q3", "93", ""]]),
         "公式注入",
     ),
+    "formula that begins like a number": (
+        _csv(
+            [
+                GOOD_ROWS[0],
+                ["MFG_PRODUCT_PASS_RATE", "AMR", "2024Q3", "93", "-2+3+cmd|' /C calc'!A0"],
+            ]
+        ),
+        "公式注入",
+    ),
     "extra column": (_csv([[*GOOD_ROWS[0], "密码"], [*GOOD_ROWS[1], "x"]]), "无法识别的列"),
     "missing value column": (
         _csv([["指标", "部门", "期间"], ["MFG_PRODUCT_PASS_RATE", "AMR", "2024Q3"]]),
@@ -434,3 +443,31 @@ def test_the_command_takes_a_department_return(catalog, people, tmp_path, capsys
     assert "本次导入只接受" in capsys.readouterr().out
     with pytest.raises(CommandError, match="no current department"):
         call_command("import_values", str(path), user="olivia", department="NOPE")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_waiting_too_long_for_another_gives_up_with_a_clear_message(
+    reload_catalog, monkeypatch
+):
+    import psycopg
+    from django.db import connection
+
+    import reports.services as services
+    from tests.factories import UserFactory
+
+    monkeypatch.setattr(services, "IMPORT_WRITE_TIMEOUT_MS", 300)
+    office = UserFactory(username="office-timeout", is_superuser=True)
+    preview = parse_values_file(_csv(GOOD_ROWS), "slow.csv", user=office)
+    settings = connection.settings_dict
+    other = psycopg.connect(
+        host=settings["HOST"], port=settings["PORT"], user=settings["USER"], dbname=settings["NAME"]
+    )
+    try:  # another import holds the lock
+        other.execute("BEGIN")
+        other.execute("SELECT pg_advisory_xact_lock(hashtext('reports.import'))")
+        with pytest.raises(ImportFileError, match="写入超时"):
+            import_values(preview, acting_user=office)
+    finally:
+        other.close()
+    assert not ReportedValue.objects.filter(source="import").exists()
+    assert import_values(preview, acting_user=office)["new"] == 3  # and the next one goes through
