@@ -18,7 +18,7 @@ from .models import (
     Scorecard,
     ScorecardRun,
 )
-from .resources import ReportedValueResource, ValuesCsv, ValuesXlsx
+from .resources import ReportedValueImportResource, ReportedValueResource, ValuesFile
 from .services import reported_value_write
 
 
@@ -99,8 +99,11 @@ class ReportedValueAdmin(ImportExportModelAdmin):
     """
 
     resource_classes = [ReportedValueResource]
-    import_formats = [ValuesCsv, ValuesXlsx]
+    import_formats = [ValuesFile]
     skip_admin_log = True
+
+    def get_import_resource_classes(self, request):
+        return [ReportedValueImportResource]
 
     list_display = ("indicator", "department", "period", "value", "state", "source", "updated_at")
     list_filter = ("state", "source", "period", "department")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import tablib
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.formats.base_formats import Format
 from import_export.results import Error, Result, RowResult
@@ -23,19 +24,17 @@ from .models import ReportedValue
 
 
 class ValuesFile(Format):
-    """An uploaded values file, read by :func:`reports.imports.read_rows` (type by content)."""
-
-    extension = "csv"
-    title = "csv"
+    """An uploaded values file, read by :func:`reports.imports.read_rows`: the type (xlsx, csv in
+    UTF-8 or GBK, DHIS2 JSON) is decided by the content, so the admin offers this one format."""
 
     def __init__(self, encoding=None):
         self.encoding = encoding  # unused: the encoding is found from the bytes
 
     def get_title(self):
-        return self.title
+        return _("xlsx / csv（UTF-8 或 GBK）/ DHIS2 JSON，按内容识别")
 
     def get_extension(self):
-        return self.extension
+        return "xlsx"
 
     def is_binary(self):
         return True
@@ -55,16 +54,6 @@ class ValuesFile(Format):
         # A DHIS2 JSON file is data, not a spreadsheet: no formula-injection check.
         dataset.qualityhub_spreadsheet = data.lstrip()[:1] != b"{"
         return dataset
-
-
-class ValuesCsv(ValuesFile):
-    extension = "csv"
-    title = "csv（UTF-8 / GBK）"
-
-
-class ValuesXlsx(ValuesFile):
-    extension = "xlsx"
-    title = "xlsx"
 
 
 class Neutralised(widgets.CharWidget):
@@ -103,6 +92,20 @@ class ReportedValueResource(resources.ModelResource):
         return ReportedValue.objects.select_related("indicator", "department").order_by(
             "indicator__code", "department__code", "period"
         )
+
+
+class ReportedValueImportResource(ReportedValueResource):
+    """The admin's import of reported values, handed to :mod:`reports.imports`."""
+
+    def get_user_visible_fields(self):
+        """The columns an import reads (shown above the admin's upload form)."""
+        return [
+            fields.Field(column_name=_("指标（代码或名称）")),
+            fields.Field(column_name=_("部门（代码、现名或原名）")),
+            fields.Field(column_name=_("期间（如 2024Q3、2024年第三季度）")),
+            fields.Field(column_name=_("数值")),
+            fields.Field(column_name=_("说明（可选）")),
+        ]
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, **kwargs):
         """Check the file with :mod:`reports.imports`; write it (all or nothing) unless dry run."""
