@@ -48,6 +48,8 @@ class ValuesFile(Format):
     def create_dataset(self, in_stream):
         data = in_stream if isinstance(in_stream, bytes) else in_stream.encode("utf-8")
         rows = read_rows(data, "")
+        if not rows:
+            raise ImportFileError(_("文件是空的。"))
         width = max(len(r) for r in rows)
         padded = [r + [""] * (width - len(r)) for r in rows]
         dataset = tablib.Dataset(*padded[1:], headers=padded[0])

@@ -112,3 +112,8 @@ def test_the_export_has_chinese_headers_numbers_and_neutralised_text(people):
     assert row["说明"] == "'=HYPERLINK(1)" and float(row["数值"]) == 93.71
     sheet = load_workbook(io.BytesIO(dataset.export("xlsx"))).active
     assert [c.value for c in next(sheet.iter_rows(max_row=1))][:2] == ["指标代码", "指标名称"]
+
+
+def test_a_file_of_blank_lines_is_called_empty(people, client):
+    client.force_login(people.admin)
+    assert "文件是空的" in _upload(client, b"\r\n\r\n", "blank.csv").content.decode()
