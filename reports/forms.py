@@ -15,18 +15,58 @@ from .rules import note_required_reason
 from .selectors import DepartmentForm, QualitativeRow, ValueRow
 
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
-EVIDENCE_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png", ".xlsx", ".xls", ".docx", ".doc", ".csv"}
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of old Word and Excel files
+_ZIP = b"PK\x03\x04"  # the container of .docx and .xlsx
+#: Accepted evidence: suffix → the bytes such a file begins with (None: text, checked apart).
+EVIDENCE_SIGNATURES = {
+    ".pdf": (b"%PDF-",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".xlsx": (_ZIP,),
+    ".docx": (_ZIP,),
+    ".xls": (_OLE,),
+    ".doc": (_OLE,),
+    ".csv": None,
+}
+EVIDENCE_SUFFIXES = set(EVIDENCE_SIGNATURES)
 
 
 def _validate_evidence(upload) -> None:
+    """Suffix, size, and content: a file must be what its name says (a renamed .exe is not)."""
     suffix = PurePath(upload.name or "").suffix.lower()
-    if suffix not in EVIDENCE_SUFFIXES:
+    if suffix not in EVIDENCE_SIGNATURES:
         raise ValidationError(
             _("佐证材料只接受 PDF、图片、Word、Excel 或 CSV 文件（%(allowed)s）。")
             % {"allowed": "、".join(sorted(EVIDENCE_SUFFIXES))}
         )
     if upload.size > EVIDENCE_MAX_BYTES:
         raise ValidationError(_("佐证材料不能超过 10 MB。"))
+    upload.seek(0)
+    head = upload.read(4096)
+    upload.seek(0)
+    signatures = EVIDENCE_SIGNATURES[suffix]
+    if signatures is None:
+        genuine = bool(head) and b"\x00" not in head and _decodes(head)
+    else:
+        genuine = head.startswith(signatures)
+    if not genuine:
+        raise ValidationError(
+            _("“%(name)s”的内容不是 %(kind)s 文件，请检查后重新上传。")
+            % {"name": upload.name, "kind": suffix.lstrip(".").upper()}
+        )
+
+
+def _decodes(head: bytes) -> bool:
+    """Text in UTF-8 or GB18030; the last character may be cut off at the 4,096-byte mark."""
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            head.decode(encoding)
+            return True
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(head) - 4:
+                return True
+    return False
 
 
 class DepartmentReportForm(forms.Form):

@@ -204,3 +204,33 @@ def test_form_posts_require_the_csrf_token(people, login, agri_rate):
     response = client.post(URL, {**form_data((agri_rate, "98", "")), "csrfmiddlewaretoken": token})
     assert response.status_code == 302
     assert ReportedValue.objects.get(indicator=agri_rate).value == Decimal("98")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "accepted"),
+    [
+        ("报告.pdf", b"%PDF-1.7\n...", True),
+        ("照片.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF", True),
+        ("照片.png", b"\x89PNG\r\n\x1a\n\x00\x00", True),
+        ("台账.xlsx", b"PK\x03\x04\x14\x00", True),
+        ("台账.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00", True),
+        ("台账.csv", "批次,合格率\n1,98.3\n".encode("gbk"), True),
+        ("报告.pdf", b"MZ\x90\x00\x03 renamed program", False),
+        ("照片.png", b"<script>alert(1)</script>", False),
+        ("台账.csv", b"MZ\x90\x00\x03\x00\x00\x00", False),
+        ("台账.xlsx", b"%PDF-1.7", False),
+    ],
+)
+def test_evidence_must_be_what_its_name_says(people, login, agri_rate, name, content, accepted):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = form_data((agri_rate, "98.3", "抽检台账"))
+    data[f"evidence_{agri_rate.pk}"] = SimpleUploadedFile(name, content)
+    page = login(people.owner).post(URL, data, follow=True).content.decode()
+    rv = ReportedValue.objects.filter(indicator=agri_rate).first()
+    if accepted:
+        assert rv is not None and rv.evidence_name == name
+        assert rv.evidence.read() == content
+    else:
+        assert "的内容不是" in page and rv is None
+        assert 'value="98.3"' in page and "抽检台账" in page  # what was typed is kept
