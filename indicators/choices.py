@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DocumentKind(models.TextChoices):
@@ -32,9 +33,10 @@ class ValueKind(models.TextChoices):
 
 
 class Frequency(models.TextChoices):
-    QUARTERLY = "quarterly", _("季度")
-    HALF_YEARLY = "half_yearly", _("半年")
-    ANNUAL = "annual", _("年度")
+    # 季度 is also the word for "quarter" (a period); the context keeps the two apart.
+    QUARTERLY = "quarterly", pgettext_lazy("frequency", "季度")
+    HALF_YEARLY = "half_yearly", pgettext_lazy("frequency", "半年")
+    ANNUAL = "annual", pgettext_lazy("frequency", "年度")
 
 
 class Category(models.TextChoices):

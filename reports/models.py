@@ -278,7 +278,7 @@ class ReportingPeriod(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{Period.parse(self.period).label_zh}（{self.get_status_display()}）"
+        return f"{Period.parse(self.period).label}（{self.get_status_display()}）"
 
     @property
     def is_open(self) -> bool:

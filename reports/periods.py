@@ -73,6 +73,17 @@ class Period:
         return Period(self.year - 1, self.kind, _PARTS_PER_YEAR[self.kind])
 
     @property
+    def label(self) -> str:
+        """The period as the active language writes it: 2024年第三季度, or 2024 Q3 in English."""
+        from django.utils.translation import get_language
+
+        if not (get_language() or "zh-hans").startswith("en"):
+            return self.label_zh
+        if self.kind == YEAR:
+            return str(self.year)
+        return f"{self.year} {'H' if self.kind == HALF else 'Q'}{self.number}"
+
+    @property
     def label_zh(self) -> str:
         if self.kind == YEAR:
             return f"{self.year}年"

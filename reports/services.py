@@ -378,7 +378,7 @@ def _check_period_open(period: Period) -> None:
 
     if not entry_is_open(period):
         raise WorkflowError(
-            _("%(period)s 已截止填报或尚未开始，不能修改。") % {"period": period.label_zh}
+            _("%(period)s 已截止填报或尚未开始，不能修改。") % {"period": period.label}
         )
 
 

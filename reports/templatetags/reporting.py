@@ -21,7 +21,7 @@ def num(value) -> str:
 @register.filter
 def period_label(period_id) -> str:
     try:
-        return Period.parse(str(period_id)).label_zh
+        return Period.parse(str(period_id)).label
     except ValueError:
         return str(period_id)
 
