@@ -56,3 +56,11 @@ def import_job_task(self, job_id: int, action: str) -> str:
     else:
         import_job_run(job)
     return ImportJob.objects.get(pk=job_id).status
+
+
+@shared_task
+def clean_media_task() -> int:
+    """Remove media files no row names any more (see ``reports.maintenance``)."""
+    from .maintenance import orphan_files_remove
+
+    return len(orphan_files_remove())

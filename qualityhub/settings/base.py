@@ -112,6 +112,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.compute_gaps_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Nightly removal of scorecard files no snapshot names and unconfirmed admin uploads.
+    "clean-media-nightly": {
+        "task": "reports.tasks.clean_media_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 # --- Auth ---------------------------------------------------------------------------------------
