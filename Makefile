@@ -56,6 +56,7 @@ serve: install
 	$(PY) manage.py load_catalog
 	$(PY) manage.py demo_users
 	$(PY) manage.py demo_history
+	$(PY) manage.py collectstatic --noinput -v0
 	$(VENV)/bin/honcho start -f Procfile
 
 lint: install

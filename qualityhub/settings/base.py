@@ -39,6 +39,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "qualityhub.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (plotly.js, the stylesheet) from the app server itself: no CDN, no extra
+    # web server. With DEBUG it serves them from the finders; otherwise from STATIC_ROOT.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "qualityhub.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
