@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 import plotly.io as pio
+from django.utils.translation import gettext as _
 
 from .choices import GapStatus
 
@@ -39,10 +40,10 @@ def status_counts(counts: dict[str, int]) -> go.Figure:
             marker_color=[STATUS_COLOURS[s] for s in STATUS_ORDER],
             text=[counts.get(s, 0) for s in STATUS_ORDER],
             textposition="outside",
-            hovertemplate="%{x}：%{y}<extra></extra>",
+            hovertemplate="%{x}: %{y}<extra></extra>",
         )
     )
-    figure.update_layout(**_layout(title="全区指标状态", height=300, yaxis={"visible": False}))
+    figure.update_layout(**_layout(title=_("全区指标状态"), height=300, yaxis={"visible": False}))
     return figure
 
 
@@ -77,12 +78,14 @@ def heatmap(indicators: list[str], departments: list[str], cells: list[list]) ->
             xgap=1,
             ygap=1,
             showscale=False,
-            hovertemplate="%{y}<br>%{x}<br>%{text}<br>差距：%{customdata}<extra></extra>",
+            hovertemplate="%{y}<br>%{x}<br>%{text}<br>"
+            + _("差距")
+            + ": %{customdata}<extra></extra>",
         )
     )
     figure.update_layout(
         **_layout(
-            title="指标 × 部门状态",
+            title=_("指标 × 部门状态"),
             height=max(320, 22 * len(indicators) + 140),
             xaxis={"side": "top", "tickangle": -45},
             yaxis={"autorange": "reversed"},
@@ -113,20 +116,25 @@ def behind_pace(rows: list[dict]) -> go.Figure:
             orientation="h",
             marker_color=[STATUS_COLOURS[r["status"]] for r in rows],
             customdata=[[r["gap"], r["pace"], r["ratio"]] for r in rows],
-            hovertemplate=(
-                "%{y}<br>完成目标 %{x:.1f}%<br>差距：%{customdata[0]}<br>"
-                "每年还需：%{customdata[1]}<br>进度比：%{customdata[2]}<extra></extra>"
+            hovertemplate="<br>".join(
+                [
+                    "%{y}",
+                    _("完成目标") + " %{x:.1f}%",
+                    _("差距") + ": %{customdata[0]}",
+                    _("每年还需") + ": %{customdata[1]}",
+                    _("进度比") + ": %{customdata[2]}<extra></extra>",
+                ]
             ),
-            name="完成比例",
+            name=_("完成比例"),
         )
     )
-    figure.add_vline(x=100, line_dash="dash", line_color="#b3261e", annotation_text="目标")
+    figure.add_vline(x=100, line_dash="dash", line_color="#b3261e", annotation_text=_("目标"))
     figure.update_layout(
         **_layout(
-            title="离目标最远（按进度比）",
+            title=_("离目标最远（按进度比）"),
             height=max(260, 30 * len(rows) + 80),
             yaxis={"autorange": "reversed"},
-            xaxis={"title": "完成目标的百分比"},
+            xaxis={"title": _("完成目标的百分比")},
             showlegend=False,
         )
     )
@@ -155,7 +163,7 @@ def indicator_series(
                 x=[p for p, _ in real],
                 y=[v for _, v in real],
                 mode="lines+markers",
-                name="实际值",
+                name=_("实际值"),
                 line={"color": "#1f5fa8", "width": 2.5},
             )
         )
@@ -165,7 +173,7 @@ def indicator_series(
                 x=[p for p, _ in demo],
                 y=[v for _, v in demo],
                 mode="lines+markers",
-                name="演示数据（非真实）",
+                name=_("演示数据（非真实）"),
                 line={"color": "#9aa7b5", "width": 2, "dash": "dot"},
                 marker={"symbol": "circle-open"},
             )
@@ -179,7 +187,7 @@ def indicator_series(
                 x=[start, end],
                 y=[target["value"], target["value"]],
                 mode="lines",
-                name=f"目标 {target['label']}",
+                name=_("目标 %(label)s") % {"label": target["label"]},
                 line={"color": "#b3261e", "dash": "dash", "width": 2},
             )
         )
@@ -190,7 +198,8 @@ def indicator_series(
                 mode="markers",
                 showlegend=False,
                 marker={"color": "#b3261e", "size": 10, "symbol": "star"},
-                hovertemplate=f"{target['year']}年目标：%{{y}}<extra></extra>",
+                hovertemplate=_("%(year)s年目标") % {"year": target["year"]}
+                + ": %{y}<extra></extra>",
             )
         )
     if projection:
@@ -199,13 +208,14 @@ def indicator_series(
                 x=[projection["from_period"], f"{projection['year']}Q4"],
                 y=[projection["from_value"], projection["value"]],
                 mode="lines",
-                name="按趋势预测",
+                name=_("按趋势预测"),
                 line={"color": "#1f5fa8", "dash": "dot", "width": 1.5},
             )
         )
+    no_unit = _("无单位")
     figure.update_layout(
         **_layout(
-            title=f"{name}（{unit or '无单位'}）",
+            title=f"{name}（{unit or no_unit}）",
             height=420,
             xaxis={"type": "category", "categoryorder": "category ascending"},
             legend={"orientation": "h", "y": -0.15},

@@ -8,6 +8,8 @@ from collections import Counter
 
 from django.core.cache import cache
 from django.db import connection
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from departments.models import Department
 from indicators.models import Indicator, ReportingAssignment, Responsibility
@@ -93,7 +95,10 @@ def indicators_in_scope(document: str | None, category: str | None) -> list[Indi
 
 def overview(*, quarter: Period, document=None, category=None, department=None) -> dict:
     """Everything the region overview shows, cached until gap results or submissions change."""
-    key_source = f"{LAYOUT}|{dashboard_version()}|{quarter.id}|{document}|{category}|{department}"
+    key_source = (
+        f"{LAYOUT}|{get_language()}|{dashboard_version()}|{quarter.id}|{document}|{category}|"
+        f"{department}"
+    )
     key = "overview:" + hashlib.sha1(key_source.encode()).hexdigest()
     cached = cache.get(key)
     if cached is not None:
@@ -218,7 +223,8 @@ def indicator_values(indicator: Indicator, departments=None):
 def indicator_chart(indicator: Indicator, *, department: Department | None, targets) -> dict:
     """The chart of one series (a department's, or the region's), cached like the overview."""
     key = (
-        f"indicator-chart:{dashboard_version()}:{indicator.pk}:{department.pk if department else 0}"
+        f"indicator-chart:{get_language()}:{dashboard_version()}:{indicator.pk}:"
+        f"{department.pk if department else 0}"
     )
     cached = cache.get(key)
     if cached is None:
@@ -248,7 +254,8 @@ def _indicator_chart(indicator: Indicator, *, department: Department | None, tar
         {
             "year": t.year,
             "value": float(t.value),
-            "label": f"{t.get_comparator_display()} {_fmt(t.value)}（{t.year}年）",
+            "label": _("%(comparator)s %(value)s（%(year)s年）")
+            % {"comparator": t.get_comparator_display(), "value": _fmt(t.value), "year": t.year},
         }
         for t in targets
         if t.value is not None
@@ -275,7 +282,7 @@ def indicator_page_data(indicator: Indicator, *, scope, department, shown: int) 
     """
     scope_key = "all" if scope is None else ",".join(str(d.pk) for d in scope)
     key = (
-        f"indicator-page:{LAYOUT}:{dashboard_version()}:{indicator.pk}:{scope_key}:"
+        f"indicator-page:{LAYOUT}:{get_language()}:{dashboard_version()}:{indicator.pk}:{scope_key}:"
         f"{department.pk if department else 0}:{shown}"
     )
     cached = cache.get(key)

@@ -236,3 +236,27 @@ def test_indicator_and_department_pages_do_not_query_per_row(history, people, lo
             )
     gaps_compute()
     assert counts() == before
+
+
+def test_charts_follow_the_language_and_each_language_has_its_own_cached_copy(
+    history, people, login
+):
+    client = login(people.office)
+    chinese = _figures(client.get(OVERVIEW + "?period=2024Q4").content.decode())
+    assert chinese["counts"]["layout"]["title"]["text"] == "全区指标状态"
+    client.post(reverse("set_language"), {"language": "en", "next": OVERVIEW})
+    english = _figures(client.get(OVERVIEW + "?period=2024Q4").content.decode())
+    assert english["counts"]["layout"]["title"]["text"] == "Region-wide indicator status"
+    assert "Gap: " in english["heatmap"]["data"][0]["hovertemplate"]
+    page = client.get(
+        reverse("reports:indicator", args=[history.code]) + "?department=AMR"
+    ).content.decode()
+    raw = re.search(
+        r'<script id="figure-series" type="application/json">(.*?)</script>', page, re.S
+    )
+    names = [t.get("name", "") for t in json.loads(raw.group(1))["series"]["data"]]
+    assert "Actual" in names and "Projection on the trend" in names
+    # and the Chinese copy in the cache was neither served to nor replaced by the English one
+    other = login(people.admin)
+    again = _figures(other.get(OVERVIEW + "?period=2024Q4").content.decode())
+    assert again["counts"]["layout"]["title"]["text"] == "全区指标状态"
