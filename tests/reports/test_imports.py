@@ -196,6 +196,7 @@ def test_the_command_previews_with_dry_run_and_then_imports(catalog, people, tmp
     assert "新增 3" in out and "试运行" in out
     assert not ReportedValue.objects.filter(period="2024Q3", source="import").exists()
     call_command("import_values", str(path), user="olivia")
+    assert "导入完成：新增 3，更新 0，未变 0" in capsys.readouterr().out
     assert ReportedValue.objects.filter(period="2024Q3", source="import").count() == 2
     bad = tmp_path / "bad.csv"
     bad.write_bytes(_csv([GOOD_ROWS[0], ["NO_SUCH", "AMR", "2024Q3", "1", ""]]))

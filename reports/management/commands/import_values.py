@@ -56,5 +56,10 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write("试运行：未写入任何数据。")
             return
-        import_values(preview, acting_user=acting_user)
-        self.stdout.write(self.style.SUCCESS("导入完成。"))
+        written = import_values(preview, acting_user=acting_user)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"导入完成：新增 {written['new']}，更新 {written['updated']}，"
+                f"未变 {written['unchanged']}。"
+            )
+        )
