@@ -9,19 +9,16 @@ from departments.models import Department
 
 from .models import Scorecard, ScorecardRun
 from .periods import Period
-from .selectors import department_form
+from .selectors import department_forms
 
 
 def departments_for_scorecards(quarter: Period) -> list[Department]:
     """Departments with something to show for the quarter (a value row or a qualitative row)."""
     from departments.selectors import departments_with_responsibilities
 
-    result = []
-    for department in departments_with_responsibilities():
-        sheet = department_form(department, quarter)
-        if sheet.value_rows or sheet.qualitative_rows:
-            result.append(department)
-    return result
+    departments = departments_with_responsibilities()
+    forms = department_forms(departments, quarter)
+    return [d for d in departments if forms[d.pk].value_rows or forms[d.pk].qualitative_rows]
 
 
 @transaction.atomic

@@ -54,3 +54,18 @@ def test_the_department_form_does_not_query_per_row(people, login, django_assert
     assert big - small <= 2, (small, big)
     with django_assert_num_queries(small):
         client.get(url)
+
+
+def test_completeness_costs_the_same_queries_for_one_department_or_all(catalog):
+    from departments.selectors import departments_with_responsibilities
+    from reports.periods import Period
+    from reports.selectors import completeness
+
+    everyone = departments_with_responsibilities()
+    assert len(everyone) > 30
+    with CaptureQueriesContext(connection) as one:
+        completeness(Period.parse(QUARTER), everyone[:1])
+    with CaptureQueriesContext(connection) as all_of_them:
+        result = completeness(Period.parse(QUARTER), everyone)
+    assert len(all_of_them) == len(one) <= 10
+    assert sum(c.expected for c in result) > 0

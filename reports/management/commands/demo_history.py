@@ -9,7 +9,7 @@ from reports.choices import ChangeVia, ValueSource, ValueState
 from reports.gap_service import gaps_compute
 from reports.models import ReportedValue, ReportedValueChange
 from reports.periods import Period
-from reports.selectors import department_form
+from reports.selectors import department_forms
 
 DEMO_NOTE = "演示数据：自动生成的历史数值，非真实填报。"
 
@@ -47,9 +47,11 @@ class Command(BaseCommand):
         existing = set(ReportedValue.objects.values_list("indicator_id", "department_id", "period"))
         new, quarter, step = [], start, 0
         trends: dict[tuple, tuple[float, float]] = {}
+        departments = departments_with_responsibilities()
         while quarter <= end:
-            for department in departments_with_responsibilities():
-                for row in department_form(department, quarter).value_rows:
+            forms = department_forms(departments, quarter)
+            for department in departments:
+                for row in forms[department.pk].value_rows:
                     key = (row.indicator.pk, department.pk, row.period.id)
                     if key in existing or row.target is None or row.target.value is None:
                         continue
