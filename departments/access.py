@@ -38,10 +38,3 @@ def is_office(user) -> bool:
 
 def is_department_user(user) -> bool:
     return role_of(user) in DEPARTMENT_ROLES
-
-
-def department_ids_resolving_to(department: Department) -> set[int]:
-    """The department and every historical department whose successor chain ends at it."""
-    from .selectors import current_department_ids
-
-    return {pk for pk, current in current_department_ids().items() if current == department.pk}

@@ -186,11 +186,6 @@ class Task(models.Model):
         return f"{self.clause} {self.title_zh}"
 
 
-class ResponsibilityQuerySet(models.QuerySet):
-    def with_departments(self):
-        return self.select_related("department__successor__successor", "document")
-
-
 class Responsibility(models.Model):
     """A department's part in an indicator or a task, as one document assigns it.
 
@@ -229,8 +224,6 @@ class Responsibility(models.Model):
     clause = models.CharField(_("条款"), max_length=40)
     quote = models.TextField(_("原文"))
     note = models.TextField(_("说明"), blank=True)
-
-    objects = ResponsibilityQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("职责分工")

@@ -11,7 +11,7 @@ from import_export import fields, resources
 from import_export.widgets import ForeignKeyWidget
 
 from departments.models import Department
-from qualityhub.spreadsheets import FORMULA_STARTS, neutralise
+from qualityhub.spreadsheets import neutralise, undo_neutralise
 
 from .models import Document, Indicator, Responsibility, Target
 
@@ -30,7 +30,10 @@ class BilingualResource(resources.ModelResource):
             english.get(str(h).strip().lower(), str(h).strip()) if h is not None else h
             for h in dataset.headers
         ]
-        rows = [[_undo_neutralise(cell) for cell in row] for row in dataset]
+        rows = [
+            [undo_neutralise(cell) if isinstance(cell, str) else cell for cell in row]
+            for row in dataset
+        ]
         del dataset[:]
         for row in rows:
             dataset.append(row)
@@ -39,12 +42,6 @@ class BilingualResource(resources.ModelResource):
     def export_field(self, field, instance, **kwargs):
         value = super().export_field(field, instance, **kwargs)
         return neutralise(value) if isinstance(value, str) else value
-
-
-def _undo_neutralise(cell):
-    if isinstance(cell, str) and cell[:1] == "'" and cell[1:2] in FORMULA_STARTS:
-        return cell[1:]
-    return cell
 
 
 class DepartmentResource(BilingualResource):

@@ -21,6 +21,11 @@ def neutralise(text: str) -> str:
     return "'" + text if text and text.startswith(FORMULA_STARTS) else text
 
 
+def undo_neutralise(text: str) -> str:
+    """The text as written before :func:`neutralise` (an import of an exported file)."""
+    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_STARTS else text
+
+
 def format_number(value: Decimal | int | float) -> str:
     """A number without trailing zeros or exponent: 96.500000 → "96.5", 5E+1 → "50"."""
     if isinstance(value, float):

@@ -11,7 +11,8 @@ import json
 from collections.abc import Iterable
 from decimal import Decimal
 
-from qualityhub.spreadsheets import format_number, write_csv, write_xlsx
+from indicators.selectors import format_decimal
+from qualityhub.spreadsheets import write_csv, write_xlsx
 
 from .models import ReportedValue
 
@@ -76,14 +77,6 @@ def dhis2_rows(values: Iterable[ReportedValue]) -> list[dict]:
     ]
 
 
-def to_csv(columns, rows) -> bytes:
-    return write_csv(columns, rows)
-
-
-def to_xlsx(columns, rows, *, title="values") -> bytes:
-    return write_xlsx(columns, rows, title=title)
-
-
 def to_dhis2_json(rows) -> bytes:
     """DHIS2's dataValueSet JSON: {"dataValues": [{dataElement, period, orgUnit, ...}]}."""
     data_values = [
@@ -91,7 +84,7 @@ def to_dhis2_json(rows) -> bytes:
             "dataElement": r["dataelement"],
             "period": r["period"],
             "orgUnit": r["orgunit"],
-            "value": format_number(r["value"]) if r["value"] is not None else "",
+            "value": format_decimal(r["value"]),
             "storedBy": r["storedby"],
             "lastUpdated": r["lastupdated"],
             "comment": r["comment"],
@@ -104,11 +97,11 @@ def to_dhis2_json(rows) -> bytes:
 def export_values(fmt: str, **filters) -> bytes:
     values = values_queryset(**filters)
     if fmt == "csv":
-        return to_csv(VALUE_COLUMNS, value_rows(values))
+        return write_csv(VALUE_COLUMNS, value_rows(values))
     if fmt == "xlsx":
-        return to_xlsx(VALUE_COLUMNS, value_rows(values))
+        return write_xlsx(VALUE_COLUMNS, value_rows(values), title="values")
     if fmt == "dhis2-csv":
-        return to_csv(DHIS2_COLUMNS, dhis2_rows(values))
+        return write_csv(DHIS2_COLUMNS, dhis2_rows(values))
     if fmt == "dhis2-json":
         return to_dhis2_json(dhis2_rows(values))
     raise ValueError(f"unknown format {fmt!r}")
@@ -175,7 +168,7 @@ def gap_rows(*, document=None, department=None, period=None) -> list[dict]:
 def export_gaps(fmt: str, **filters) -> bytes:
     rows = gap_rows(**filters)
     if fmt == "csv":
-        return to_csv(GAP_COLUMNS, rows)
+        return write_csv(GAP_COLUMNS, rows)
     if fmt == "xlsx":
-        return to_xlsx(GAP_COLUMNS, rows, title="gaps")
+        return write_xlsx(GAP_COLUMNS, rows, title="gaps")
     raise ValueError("gap results are exported as csv or xlsx")

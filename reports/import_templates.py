@@ -11,6 +11,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -48,7 +49,7 @@ def _resource_columns(resource_class) -> list[Column]:
     for name, field in resource.fields.items():
         try:
             model_field = model._meta.get_field(field.attribute or name)
-        except Exception:
+        except FieldDoesNotExist:
             model_field = None
         help_text = str(getattr(model_field, "verbose_name", "") or "")
         if model_field is not None and model_field.choices:

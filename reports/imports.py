@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from departments.models import Department, DepartmentAlias
 from departments.selectors import current_department_ids
 from indicators.models import Indicator
+from qualityhub.spreadsheets import FORMULA_STARTS, undo_neutralise
 
 from .models import ReportedValue
 from .numbers import decimal_places, parse_number
@@ -190,13 +191,15 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
         sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
         if sheet.height > MAX_ROWS + 1:
             raise ImportFileError(_("文件超过 %(n)d 行，不能导入。") % {"n": MAX_ROWS})
-        return [[_cell_text(cell) for cell in row] for row in sheet.iter_rows()]
+        return [[cell_text(cell) for cell in row] for row in sheet.iter_rows()]
     except (CalamineError, ValueError, IndexError, OSError):
         raise ImportFileError(_("无法读取该 Excel 文件，文件可能已损坏。")) from None
 
 
-def _cell_text(cell) -> str:
+def cell_text(cell) -> str:
     """A cell as the text a person typed: 2019 rather than 2019.0, 93.71 rather than 93.710000."""
+    if cell is None:
+        return ""
     if isinstance(cell, float):
         if cell.is_integer():
             return str(int(cell))
@@ -285,7 +288,7 @@ def _formula_cell(cells: list[str], columns: dict[str, int]) -> str | None:
     for name in ("indicator", "department", "period", "note", "value"):
         index = columns.get(name)
         text = cells[index].strip() if index is not None and index < len(cells) else ""
-        if not text or not text.startswith(("=", "+", "-", "@", "\t", "\r")):
+        if not text or not text.startswith(FORMULA_STARTS):
             continue
         if text[0] in "+-" and _SIGNED_NUMBER.match(text):
             continue
@@ -438,9 +441,7 @@ def check_rows(
             )
             continue
         seen[key] = number
-        note = cell("note")
-        if note.startswith("'") and note[1:2] in ("=", "+", "-", "@", "\t", "\r"):
-            note = note[1:]  # undo the export's neutralisation of a formula-like cell
+        note = undo_neutralise(cell("note"))  # an exported file's formula-like note
         preview.rows.append(ParsedRow(number, indicator, row_department, period.id, value, note))
 
     existing = {

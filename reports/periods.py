@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 #: The same pattern is enforced by a database check constraint on every period column.
@@ -75,8 +76,6 @@ class Period:
     @property
     def label(self) -> str:
         """The period as the active language writes it: 2024年第三季度, or 2024 Q3 in English."""
-        from django.utils.translation import get_language
-
         if not (get_language() or "zh-hans").startswith("en"):
             return self.label_zh
         if self.kind == YEAR:

@@ -19,7 +19,15 @@ from import_export.results import Error, Result, RowResult
 from qualityhub.spreadsheets import neutralise
 
 from .exports import VALUE_COLUMNS
-from .imports import LABELS, ImportFileError, check_importer, check_rows, import_values, read_rows
+from .imports import (
+    LABELS,
+    ImportFileError,
+    cell_text,
+    check_importer,
+    check_rows,
+    import_values,
+    read_rows,
+)
 from .models import ReportedValue
 
 
@@ -116,7 +124,7 @@ class ReportedValueImportResource(ReportedValueResource):
         headers = [str(h or "") for h in dataset.headers or []]
         result = Result()
         result.diff_headers = [*LABELS.values()]
-        rows = [headers, *([_text(c) for c in row] for row in dataset)]
+        rows = [headers, *([cell_text(c) for c in row] for row in dataset)]
         try:
             check_importer(user)
             preview = check_rows(
@@ -159,7 +167,3 @@ class ReportedValueImportResource(ReportedValueResource):
             result.totals[RowResult.IMPORT_TYPE_UPDATE] = counts["updated"]
             result.totals[RowResult.IMPORT_TYPE_SKIP] = counts["unchanged"]
         return result
-
-
-def _text(cell) -> str:
-    return "" if cell is None else str(cell)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from departments.access import department_of, is_office
 from departments.models import Department
+from departments.selectors import current_department_ids
 from indicators.choices import REPORTING_ROLES, Frequency, ResponsibilityRole
 from indicators.models import Indicator, ReportingAssignment, Responsibility, Target, Task
 from indicators.selectors import target_in_force
@@ -167,8 +168,6 @@ def department_form(department: Department, quarter: Period) -> DepartmentForm:
 
 def department_forms(departments: list[Department], quarter: Period) -> dict[int, DepartmentForm]:
     """:func:`department_form` for many departments at once, in the same few queries in all."""
-    from departments.selectors import current_department_ids
-
     if not departments:
         return {}
     today = current_department_ids()

@@ -589,17 +589,19 @@ def indicator_download(request, code: str, kind: str):
     """The indicator's values the user may see, as csv or xlsx (formula cells neutralised)."""
     from django.http import HttpResponse
 
+    from qualityhub.spreadsheets import write_csv, write_xlsx
+
     from .dashboard import indicator_values
-    from .exports import to_csv, to_xlsx, value_rows
+    from .exports import value_rows
 
     if kind not in ("csv", "xlsx"):
         raise Http404
     indicator = get_object_or_404(Indicator, code=code)
     rows = value_rows(indicator_values(indicator, _indicator_scope(request, indicator)))
     if kind == "csv":
-        data, content_type = to_csv(DOWNLOAD_COLUMNS, rows), "text/csv; charset=utf-8"
+        data, content_type = write_csv(DOWNLOAD_COLUMNS, rows), "text/csv; charset=utf-8"
     else:
-        data = to_xlsx(DOWNLOAD_COLUMNS, rows, title=indicator.code[:31])
+        data = write_xlsx(DOWNLOAD_COLUMNS, rows, title=indicator.code[:31])
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{indicator.code}.{kind}"'
