@@ -47,7 +47,7 @@ def prepare() -> tuple[str, list[str]]:
 
     from departments.services import membership_set
     from indicators.models import Indicator
-    from reports.gap_service import gaps_compute
+    from reports.gaps.services import gaps_compute
     from reports.models import GapResult
 
     gaps_bench.build(argparse.Namespace(indicators=200, units=125, quarters=40))

@@ -5,7 +5,7 @@
 It builds (once) a database ``qualityhub_bench`` with the synthetic values, then measures, in the
 same run:
 
-- the engine (``reports.gap_service.gaps_compute``: COPY out, pandas, COPY in), in a fresh
+- the engine (``reports.gaps.services.gaps_compute``: COPY out, pandas, COPY in), in a fresh
   process so that its peak memory can be read;
 - a per-row ORM implementation on a sample of the values (one target query, one baseline query
   and one ``update_or_create`` per value), scaled up to the full count;
@@ -171,7 +171,7 @@ def build(args) -> int:
 
 
 def run_engine() -> dict:
-    from reports.gap_service import gaps_compute
+    from reports.gaps.services import gaps_compute
 
     started = time.perf_counter()
     run = gaps_compute()

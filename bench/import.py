@@ -7,7 +7,7 @@ It builds a database ``qualityhub_bench_import`` holding the real catalogue, wri
 layout QualityHub's own export writes) as xlsx and as csv, and then measures, in the same run and
 each in a fresh process started from an empty values table:
 
-- QualityHub's import (``reports.imports``: read, check every row, then the set-based write with
+- QualityHub's import (``reports.exchange``: read, check every row, then the set-based write with
   a history row per value) of the xlsx and of the csv;
 - django-import-export's default row-by-row resource (a ``ModelResource`` for ``ReportedValue``
   with ``ForeignKeyWidget`` columns and ``import_id_fields``) importing the same xlsx, as the
@@ -125,14 +125,15 @@ def empty_values() -> None:
 def run_project(path: Path) -> dict:
     from django.contrib.auth import get_user_model
 
-    import reports.gap_service
-    from reports.imports import import_values, parse_values_file
+    import reports.gaps.tasks
+    from reports.exchange.checking import parse_values_file
+    from reports.exchange.services import import_values
     from reports.models import ReportedValueChange
 
     # In production the import schedules the gap engine as a Celery task and returns; here,
     # without a broker, it would run inline, so it is recorded instead of run.
     scheduled = []
-    reports.gap_service.schedule_gap_computation = lambda: scheduled.append(1)
+    reports.gaps.tasks.schedule_gap_computation = lambda: scheduled.append(1)
 
     user, _ = get_user_model().objects.get_or_create(
         username="bench-admin", defaults={"is_superuser": True, "is_staff": True}

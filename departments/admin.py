@@ -2,9 +2,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
-from indicators.resources import DepartmentResource
-
 from .models import Department, DepartmentAlias, Membership
+from .resources import DepartmentResource
 
 
 class DepartmentAliasInline(admin.TabularInline):

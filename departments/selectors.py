@@ -5,17 +5,6 @@ from __future__ import annotations
 from .models import Department
 
 
-def departments_with_responsibilities() -> list[Department]:
-    """Today's departments that hold a responsibility (directly or through a predecessor) or
-    an office reporting assignment."""
-    from indicators.models import ReportingAssignment, Responsibility
-
-    current = current_department_ids()
-    held = set(Responsibility.objects.values_list("department_id", flat=True))
-    held |= set(ReportingAssignment.objects.values_list("department_id", flat=True))
-    return list(Department.objects.filter(pk__in={current[pk] for pk in held}).order_by("code"))
-
-
 def current_department_ids() -> dict[int, int]:
     """Every department's pk → the pk of the department that holds its duties today.
 

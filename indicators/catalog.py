@@ -117,7 +117,18 @@ def read_catalog(directory: Path) -> Catalog:
 
 
 def validate_catalog(catalog: Catalog, sources_dir: Path) -> None:
-    """Raise :class:`CatalogError` listing every inconsistency, or return quietly."""
+    """Raise :class:`CatalogError` listing every inconsistency, or return quietly.
+
+    The published figures (``reported_values.yaml``) are checked by the reports app, which
+    stores them: :func:`reports.reporting.services.catalogue_load`.
+    """
+    problems = catalog_problems(catalog, sources_dir)
+    return problems
+
+
+def catalog_problems(catalog: Catalog, sources_dir: Path) -> list[str]:
+    """Every inconsistency of the catalogue's documents, departments, indicators, targets,
+    tasks, responsibilities and assignments, as lines for :class:`CatalogError`."""
     problems: list[str] = []
     documents = {doc["code"]: doc for doc in catalog.documents}
     for doc in catalog.documents:
@@ -254,37 +265,6 @@ def validate_catalog(catalog: Catalog, sources_dir: Path) -> None:
         responsibility_keys.add(key)
         check_quote(where, resp)
 
-    # Reported values.
-    from reports.periods import Period  # local import: reports depends on indicators
-
-    value_keys = set()
-    for rv in catalog.reported_values:
-        where = f"reported value {rv.get('indicator')}/{rv.get('department')}/{rv.get('period')}"
-        ind = indicators.get(rv.get("indicator"))
-        if ind is None:
-            problems.append(f"{where}: unknown indicator")
-        if rv.get("department") not in dept_codes:
-            problems.append(f"{where}: unknown department code")
-        try:
-            Period.parse(str(rv.get("period")))
-        except ValueError:
-            problems.append(f"{where}: bad period")
-        try:
-            value = to_decimal(rv.get("value"))
-            if value is None:
-                problems.append(f"{where}: no value")
-            elif ind is not None:
-                low, high = to_decimal(ind.get("min_value")), to_decimal(ind.get("max_value"))
-                if (low is not None and value < low) or (high is not None and value > high):
-                    problems.append(f"{where}: value outside the indicator's valid range")
-        except ValueError as exc:
-            problems.append(f"{where}: {exc}")
-        key = (rv.get("indicator"), rv.get("department"), str(rv.get("period")))
-        if key in value_keys:
-            problems.append(f"{where}: defined twice")
-        value_keys.add(key)
-        check_quote(where, rv)
-
     # Office assignments: no quote, but a basis; only current departments report.
     assignment_keys = set()
     for row in catalog.assignments:
@@ -303,5 +283,4 @@ def validate_catalog(catalog: Catalog, sources_dir: Path) -> None:
             problems.append(f"{where}: listed twice")
         assignment_keys.add(key)
 
-    if problems:
-        raise CatalogError(problems)
+    return problems

@@ -7,60 +7,13 @@ shows a dry-run preview with row errors before anything is written, in one trans
 
 from __future__ import annotations
 
-from import_export import fields, resources
+from import_export import fields
 from import_export.widgets import ForeignKeyWidget
 
 from departments.models import Department
-from qualityhub.spreadsheets import neutralise, undo_neutralise
+from qualityhub.resources import BilingualResource
 
 from .models import Document, Indicator, Responsibility, Target
-
-
-class BilingualResource(resources.ModelResource):
-    """Column headers in Chinese; the English ones (the field names) are accepted on import.
-
-    Exported text that a spreadsheet would run as a formula gets a leading apostrophe, which an
-    import of the same file takes off again.
-    """
-
-    def before_import(self, dataset, **kwargs):
-        english = {f.attribute: f.column_name for f in self.fields.values() if f.attribute}
-        english.update({name: field.column_name for name, field in self.fields.items()})
-        dataset.headers = [
-            english.get(str(h).strip().lower(), str(h).strip()) if h is not None else h
-            for h in dataset.headers
-        ]
-        rows = [
-            [undo_neutralise(cell) if isinstance(cell, str) else cell for cell in row]
-            for row in dataset
-        ]
-        del dataset[:]
-        for row in rows:
-            dataset.append(row)
-        return super().before_import(dataset, **kwargs)
-
-    def export_field(self, field, instance, **kwargs):
-        value = super().export_field(field, instance, **kwargs)
-        return neutralise(value) if isinstance(value, str) else value
-
-
-class DepartmentResource(BilingualResource):
-    code = fields.Field(attribute="code", column_name="代码")
-    name_zh = fields.Field(attribute="name_zh", column_name="名称")
-    short_name_zh = fields.Field(attribute="short_name_zh", column_name="简称")
-    name_en = fields.Field(attribute="name_en", column_name="英文名称")
-    status = fields.Field(attribute="status", column_name="状态")
-    successor = fields.Field(
-        attribute="successor", column_name="继承部门", widget=ForeignKeyWidget(Department, "code")
-    )
-
-    class Meta:
-        model = Department
-        import_id_fields = ("code",)
-        fields = ("code", "name_zh", "short_name_zh", "name_en", "status", "successor")
-        skip_unchanged = True
-        report_skipped = True
-        use_transactions = True
 
 
 class IndicatorResource(BilingualResource):

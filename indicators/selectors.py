@@ -6,8 +6,12 @@ from collections.abc import Iterator
 
 from django.db.models import Prefetch, QuerySet
 
+from departments.models import Department
+from departments.selectors import current_department_ids
+from qualityhub.spreadsheets import format_number
+
 from .choices import REPORTING_ROLES, ResponsibilityRole
-from .models import Responsibility, Target
+from .models import ReportingAssignment, Responsibility, Target
 
 CATALOG_COLUMNS = (
     "document",
@@ -32,8 +36,6 @@ def target_list() -> QuerySet[Target]:
 
 def format_decimal(value) -> str:
     """A decimal without trailing zeros or exponent: 96.500000 → "96.5", 5E+1 → "50"."""
-    from qualityhub.spreadsheets import format_number
-
     return "" if value is None else format_number(value)
 
 
@@ -89,3 +91,12 @@ def target_in_force(targets: list[Target], year: int) -> tuple[Target | None, bo
         return None, False
     latest = max(targets, key=lambda t: (t.year, t.document.issued_year, t.document.code))
     return latest, True
+
+
+def departments_with_responsibilities() -> list[Department]:
+    """Today's departments that hold a responsibility (directly or through a predecessor) or
+    an office reporting assignment."""
+    current = current_department_ids()
+    held = set(Responsibility.objects.values_list("department_id", flat=True))
+    held |= set(ReportingAssignment.objects.values_list("department_id", flat=True))
+    return list(Department.objects.filter(pk__in={current[pk] for pk in held}).order_by("code"))

@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import models, transaction
 
 from departments.models import Department, DepartmentAlias
+from qualityhub.events import catalogue_changed_on_commit
 
 from .catalog import Catalog, read_catalog, to_decimal, validate_catalog
 from .models import Document, Indicator, ReportingAssignment, Responsibility, Target, Task
@@ -122,6 +123,7 @@ def catalog_load(
     directory: Path | None = None,
     sources_dir: Path | None = None,
     acting_user: AbstractBaseUser | None = None,
+    catalog: Catalog | None = None,
 ) -> LoadReport:
     """Bring the database up to date with the catalogue fixtures, in one transaction.
 
@@ -129,14 +131,12 @@ def catalog_load(
     department × document × role for responsibilities), so loading twice changes nothing.
     Targets, tasks and responsibilities of a fixture document that the fixtures no longer list
     are removed; rows of other documents (added in the admin or by import) are left alone.
-    Published figures go through the reported-value service and so into the values' history.
+    The published figures of ``reported_values.yaml`` are reported values, which the reports
+    app loads (``reports.reporting.services.catalogue_load`` does both in one transaction).
     """
-    from reports.choices import ChangeVia, ValueSource, ValueState
-    from reports.services import reported_value_write
-
     directory = Path(directory or settings.CATALOG_DIR)
     sources_dir = Path(sources_dir or settings.CATALOG_SOURCES_DIR)
-    catalog = read_catalog(directory)
+    catalog = catalog or read_catalog(directory)
     validate_catalog(catalog, sources_dir)
     report = LoadReport()
 
@@ -274,21 +274,6 @@ def catalog_load(
             "assignments",
         )
 
-    for row in catalog.reported_values:
-        rv, changed = reported_value_write(
-            indicator=indicators[row["indicator"]],
-            department=departments[row["department"]],
-            period=str(row["period"]),
-            value=to_decimal(row["value"]),
-            note=(row.get("note") or "").strip(),
-            state=ValueState.APPROVED,
-            source=ValueSource.PUBLISHED,
-            document=documents[row["document"]],
-            clause=row["clause"],
-            quote=row["quote"],
-            acting_user=acting_user,
-            via=ChangeVia.CATALOG,
-        )
-        outcome = "unchanged" if not changed else "created" if rv.version == 1 else "updated"
-        report.add("reported values", outcome)
+    if report.changed():
+        catalogue_changed_on_commit(Target)
     return report

@@ -6,7 +6,8 @@ from import_export.admin import ImportExportModelAdmin
 from departments.access import is_office
 
 from .choices import ChangeVia, ValueSource
-from .imports import ImportFileError
+from .exchange.parsing import ImportFileError
+from .exchange.resources import ReportedValueImportResource, ReportedValueResource, ValuesFile
 from .models import (
     GapResult,
     ImportJob,
@@ -18,8 +19,7 @@ from .models import (
     Scorecard,
     ScorecardRun,
 )
-from .resources import ReportedValueImportResource, ReportedValueResource, ValuesFile
-from .services import reported_value_write
+from .reporting.services import reported_value_write
 
 
 class ReportedValueChangeInline(admin.TabularInline):
@@ -92,9 +92,10 @@ class ReportedValueAdminForm(forms.ModelForm):
 
 @admin.register(ReportedValue)
 class ReportedValueAdmin(ImportExportModelAdmin):
-    """Edits go through :func:`reports.services.reported_value_write`, so they enter the history.
+    """Edits go through :func:`reports.reporting.services.reported_value_write`, so they enter
+    the history.
 
-    Imports go through :mod:`reports.imports` (see :class:`ReportedValueResource`); the history
+    Imports go through :mod:`reports.exchange` (see :class:`ReportedValueResource`); the history
     records them, so the admin log does not.
     """
 

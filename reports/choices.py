@@ -37,6 +37,18 @@ class GapStatus(models.TextChoices):
     NO_DATA = "no_data", _("数据不足")
 
 
+#: Gap statuses from best to worst, and the colour each is drawn in on every chart, heat map and
+#: scorecard (so a status looks the same wherever it is shown).
+STATUS_ORDER = ["achieved", "on_track", "at_risk", "off_track", "no_data"]
+STATUS_COLOURS = {
+    "achieved": "#1e7b3c",
+    "on_track": "#2f7fd1",
+    "at_risk": "#d08a00",
+    "off_track": "#b3261e",
+    "no_data": "#b8c2cc",
+}
+
+
 class TaskStatus(models.TextChoices):
     NOT_STARTED = "not_started", _("未开始")
     IN_PROGRESS = "in_progress", _("推进中")

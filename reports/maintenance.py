@@ -13,6 +13,8 @@ import datetime as dt
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from reports.models import Scorecard
+
 #: Folders swept, and whether a file there must be named by a scorecard to be kept.
 SCORECARD_FOLDER = "scorecards"
 ADMIN_IMPORT_FOLDER = "django-import-export"
@@ -31,8 +33,6 @@ def _walk(folder: str):
 
 def orphan_files(*, older_than: dt.timedelta = dt.timedelta(days=1)) -> list[str]:
     """Scorecard files no snapshot names, and stale admin-import uploads, older than the age."""
-    from .models import Scorecard
-
     cutoff = timezone.now() - older_than
     named = set()
     for pdf, xlsx in Scorecard.objects.values_list("pdf", "xlsx"):

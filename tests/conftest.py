@@ -66,7 +66,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Load the real catalogue once into the test database; each test rolls back on top of it."""
     from django.core.cache import cache
 
-    from indicators.services import catalog_load
+    from reports.reporting.services import catalogue_load as catalog_load
 
     cache.clear()  # the test Redis database: nothing cached by an earlier session survives
     with django_db_blocker.unblock():
@@ -85,7 +85,7 @@ def catalog(db):
 @pytest.fixture
 def reload_catalog(transactional_db):
     """For tests that commit (and so flush the database afterwards): load the catalogue again."""
-    from indicators.services import catalog_load
+    from reports.reporting.services import catalogue_load as catalog_load
 
     catalog_load()
 

@@ -178,6 +178,9 @@ IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
 # --- Imports --------------------------------------------------------------------------------
 # Files larger than this are checked and imported by a Celery task, with progress in the page.
 IMPORT_BACKGROUND_BYTES = env_int("IMPORT_BACKGROUND_BYTES", 1024 * 1024)
+# A background import whose worker died is delivered again; after this many more deliveries
+# of the same step the job ends as failed instead of being retried for ever.
+IMPORT_MAX_DELIVERIES = env_int("IMPORT_MAX_DELIVERIES", 2)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 
 # --- Catalogue ----------------------------------------------------------------------------------

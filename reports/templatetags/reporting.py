@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import template
 
 from indicators.selectors import format_decimal
+from reports.choices import GapStatus
 from reports.periods import Period
 
 register = template.Library()
@@ -34,8 +35,6 @@ def formfield(form, name: str, key: str):
 
 @register.filter
 def status_label(status) -> str:
-    from reports.choices import GapStatus
-
     try:
         return str(GapStatus(status).label)
     except ValueError:

@@ -10,7 +10,7 @@ from departments.choices import Role
 from departments.models import Department
 from departments.services import membership_set
 from indicators.models import Indicator
-from reports.gap_service import gaps_compute
+from reports.gaps.services import gaps_compute
 from reports.models import ReportedValue
 from tests.factories import UserFactory
 

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from departments.models import Membership
-from departments.selectors import departments_with_responsibilities
+from indicators.selectors import departments_with_responsibilities
 
 pytestmark = pytest.mark.django_db
 

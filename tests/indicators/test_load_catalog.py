@@ -9,8 +9,8 @@ from django.core.management.base import CommandError
 from departments.models import Department, DepartmentAlias
 from indicators.catalog import CatalogError
 from indicators.models import Document, Indicator, Responsibility, Target, Task
-from indicators.services import catalog_load
 from reports.models import ReportedValue, ReportedValueChange
+from reports.reporting.services import catalogue_load as catalog_load
 
 MODELS = (
     Document,

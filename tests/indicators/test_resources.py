@@ -5,8 +5,9 @@ import tablib
 from django.urls import reverse
 
 from departments.models import Department
+from departments.resources import DepartmentResource
 from indicators.models import Indicator
-from indicators.resources import DepartmentResource, IndicatorResource, TargetResource
+from indicators.resources import IndicatorResource, TargetResource
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from indicators.models import Target
-from indicators.tasks import catalog_load_task
+from reports.reporting.tasks import catalog_load_task
 
 pytestmark = pytest.mark.services
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from indicators.models import Indicator, Task
 from reports.choices import ValueState
 from reports.models import QualitativeReport, ReportedValue
-from reports.services import row_submit
+from reports.reporting.services import row_submit
 from tests.reports.conftest import QUARTER, form_data
 
 pytestmark = pytest.mark.django_db
@@ -171,9 +171,9 @@ CASES = {
         lambda w: reverse("reports:value_review", args=[w["value"].pk]),
         lambda w: {"action": "approve"},
         {
-            "owner": 403,
-            "reviewer": 403,
-            "outsider": 403,
+            "owner": 404,
+            "reviewer": 404,
+            "outsider": 404,
             "office": 302,
             "admin": 302,
             "anonymous": LOGIN,
@@ -184,9 +184,9 @@ CASES = {
         lambda w: reverse("reports:value_review", args=[w["value"].pk]),
         None,
         {
-            "owner": 403,
-            "reviewer": 403,
-            "outsider": 403,
+            "owner": 404,
+            "reviewer": 404,
+            "outsider": 404,
             "office": 405,
             "admin": 405,
             "anonymous": LOGIN,
@@ -210,9 +210,9 @@ CASES = {
         lambda w: reverse("reports:qualitative_review", args=[w["report"].pk]),
         lambda w: {"action": "approve"},
         {
-            "owner": 403,
-            "reviewer": 403,
-            "outsider": 403,
+            "owner": 404,
+            "reviewer": 404,
+            "outsider": 404,
             "office": 302,
             "admin": 302,
             "anonymous": LOGIN,
@@ -223,9 +223,9 @@ CASES = {
         lambda w: reverse("reports:inbox"),
         None,
         {
-            "owner": 403,
-            "reviewer": 403,
-            "outsider": 403,
+            "owner": 404,
+            "reviewer": 404,
+            "outsider": 404,
             "office": 200,
             "admin": 200,
             "anonymous": LOGIN,
@@ -239,9 +239,9 @@ CASES = {
             "qualitative_ids": [w["report"].pk],
         },
         {
-            "owner": 403,
-            "reviewer": 403,
-            "outsider": 403,
+            "owner": 404,
+            "reviewer": 404,
+            "outsider": 404,
             "office": 302,
             "admin": 302,
             "anonymous": LOGIN,
@@ -252,9 +252,9 @@ CASES = {
         lambda w: reverse("reports:periods"),
         None,
         {
-            "owner": 403,
-            "reviewer": 403,
-            "outsider": 403,
+            "owner": 404,
+            "reviewer": 404,
+            "outsider": 404,
             "office": 200,
             "admin": 200,
             "anonymous": LOGIN,
@@ -265,9 +265,9 @@ CASES = {
         lambda w: reverse("reports:periods"),
         lambda w: {"period": QUARTER, "deadline": "2026-10-15"},
         {
-            "owner": 403,
-            "reviewer": 403,
-            "outsider": 403,
+            "owner": 404,
+            "reviewer": 404,
+            "outsider": 404,
             "office": 302,
             "admin": 302,
             "anonymous": LOGIN,
@@ -278,9 +278,9 @@ CASES = {
         lambda w: reverse("reports:completeness") + f"?period={QUARTER}",
         None,
         {
-            "owner": 403,
-            "reviewer": 403,
-            "outsider": 403,
+            "owner": 404,
+            "reviewer": 404,
+            "outsider": 404,
             "office": 200,
             "admin": 200,
             "anonymous": LOGIN,
@@ -369,9 +369,9 @@ CASES = {
         lambda w: reverse("reports:overview"),
         None,
         {
-            "owner": 403,
-            "reviewer": 403,
-            "outsider": 403,
+            "owner": 404,
+            "reviewer": 404,
+            "outsider": 404,
             "office": 200,
             "admin": 200,
             "anonymous": LOGIN,
@@ -426,9 +426,9 @@ CASES = {
         lambda w: reverse("reports:imports"),
         None,
         {
-            "owner": 403,
-            "reviewer": 403,
-            "outsider": 403,
+            "owner": 404,
+            "reviewer": 404,
+            "outsider": 404,
             "office": 200,
             "admin": 200,
             "anonymous": LOGIN,
@@ -439,9 +439,9 @@ CASES = {
         lambda w: reverse("reports:import_template", args=["values", "xlsx"]),
         None,
         {
-            "owner": 403,
-            "reviewer": 403,
-            "outsider": 403,
+            "owner": 404,
+            "reviewer": 404,
+            "outsider": 404,
             "office": 200,
             "admin": 200,
             "anonymous": LOGIN,
@@ -457,9 +457,9 @@ CASES = {
             )
         },
         {
-            "owner": 403,
-            "reviewer": 403,
-            "outsider": 403,
+            "owner": 404,
+            "reviewer": 404,
+            "outsider": 404,
             "office": 302,
             "admin": 302,
             "anonymous": LOGIN,
@@ -470,9 +470,9 @@ CASES = {
         lambda w: reverse("reports:import_job", args=[w["job"].pk]),
         None,
         {
-            "owner": 403,
-            "reviewer": 403,
-            "outsider": 403,
+            "owner": 404,
+            "reviewer": 404,
+            "outsider": 404,
             "office": 200,
             "admin": 200,
             "anonymous": LOGIN,

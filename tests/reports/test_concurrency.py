@@ -10,7 +10,7 @@ from django.urls import reverse
 from departments.models import Department
 from indicators.models import Indicator
 from reports.models import ReportedValue
-from reports.services import StaleValueError, reported_value_save_draft
+from reports.reporting.services import StaleValueError, reported_value_save_draft
 from tests.reports.conftest import QUARTER, form_data
 
 URL = reverse("reports:form") + f"?period={QUARTER}"

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from departments.models import Department
 from indicators.models import Indicator
-from reports.gap_service import gaps_compute
+from reports.gaps.services import gaps_compute
 from reports.models import GapResult, ReportedValue
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +64,7 @@ def test_the_overview_filters_by_document_category_and_department(history, peopl
 
 
 def test_the_overview_is_for_the_office_only(history, people, login):
-    assert login(people.owner).get(OVERVIEW).status_code == 403
+    assert login(people.owner).get(OVERVIEW).status_code == 404
     assert login(people.office).get(OVERVIEW).status_code == 200
 
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from reports.choices import ValueState
 from reports.models import ReportedValue
-from reports.services import row_approve, row_return
+from reports.reporting.services import row_approve, row_return
 from tests.reports.conftest import QUARTER, form_data
 
 pytestmark = pytest.mark.django_db

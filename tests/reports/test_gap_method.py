@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from reports import gaps
+from reports.gaps import engine as gaps
 
 IND = 1
 PLAN_2023 = {"target_id": 10, "year": 2025, "doc_year": 2023, "doc_code": "outline-2023"}

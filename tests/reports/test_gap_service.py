@@ -7,9 +7,10 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from indicators.models import Indicator
-from reports.gap_service import DEBOUNCE_KEY, gaps_compute, lead_departments
+from reports.gaps.services import gaps_compute, lead_departments
+from reports.gaps.tasks import DEBOUNCE_KEY
 from reports.models import GapResult, ReportedValue
-from reports.services import row_approve, row_submit
+from reports.reporting.services import row_approve, row_submit
 from tests.reports.conftest import QUARTER
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +91,7 @@ def test_an_approval_schedules_one_debounced_computation(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         for rv in values:
             row_approve(rv, acting_user=people.office)
-    from reports.gap_service import schedule_gap_computation
+    from reports.gaps.tasks import schedule_gap_computation
 
     assert [c for c in callbacks if c is schedule_gap_computation] == [schedule_gap_computation] * 2
     # Celery runs eagerly in logic tests: the first callback ran the computation at once,

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from reports.numbers import decimal_places, parse_number
+from qualityhub.numbers import decimal_places, parse_number
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from django.urls import reverse
 from departments.models import Department
 from indicators.models import Indicator
 from reports.models import ReportedValue
-from reports.services import row_submit
+from reports.reporting.services import row_submit
 from tests.reports.conftest import QUARTER
 
 pytestmark = pytest.mark.django_db
@@ -57,9 +57,9 @@ def test_the_department_form_does_not_query_per_row(people, login, django_assert
 
 
 def test_completeness_costs_the_same_queries_for_one_department_or_all(catalog):
-    from departments.selectors import departments_with_responsibilities
+    from indicators.selectors import departments_with_responsibilities
     from reports.periods import Period
-    from reports.selectors import completeness
+    from reports.reporting.selectors import completeness
 
     everyone = departments_with_responsibilities()
     assert len(everyone) > 30

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from reports.choices import ChangeVia, ValueState
-from reports.services import StaleValueError, reported_value_write
+from reports.reporting.services import StaleValueError, reported_value_write
 from tests.factories import DepartmentFactory, IndicatorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

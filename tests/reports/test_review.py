@@ -8,7 +8,13 @@ from django.urls import reverse
 
 from reports.choices import ValueState
 from reports.models import QualitativeReport, ReportedValue, ReportingPeriod
-from reports.services import WorkflowError, row_approve, row_reopen, row_return, row_submit
+from reports.reporting.services import (
+    WorkflowError,
+    row_approve,
+    row_reopen,
+    row_return,
+    row_submit,
+)
 from tests.reports.conftest import QUARTER
 
 pytestmark = pytest.mark.django_db
@@ -121,7 +127,7 @@ def test_a_late_submission_is_marked_late(people, login, submitted):
 
 def test_qualitative_reports_follow_the_same_workflow(people, login):
     from indicators.models import Task
-    from reports.services import qualitative_report_save_draft
+    from reports.reporting.services import qualitative_report_save_draft
 
     task = Task.objects.filter(responsibilities__department__code="AGRI").first()
     report, _ = qualitative_report_save_draft(

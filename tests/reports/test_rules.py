@@ -2,7 +2,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from reports.rules import note_required_reason
+from reports.reporting.rules import note_required_reason
 from tests.factories import TargetFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,11 +8,13 @@ from django.urls import reverse
 
 from departments.models import Department
 from indicators.models import Indicator
-from reports.gap_service import gaps_compute
+from reports.gaps.services import gaps_compute
 from reports.models import ReportedValue, ReportingPeriod, ScorecardRun
 from reports.periods import Period
-from reports.scorecard_service import scorecard_run_progress, scorecard_run_start
-from reports.scorecards import is_stale, scorecard_data, scorecard_render, sparkline_svg
+from reports.scorecards.data import scorecard_data
+from reports.scorecards.render import sparkline_svg
+from reports.scorecards.services import is_stale, scorecard_render, scorecard_run_progress
+from reports.scorecards.tasks import scorecard_run_start
 
 pytestmark = pytest.mark.django_db
 QUARTER = Period.parse("2025Q4")

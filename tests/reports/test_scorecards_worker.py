@@ -11,10 +11,11 @@ from openpyxl import load_workbook
 
 from departments.models import Department
 from indicators.models import Indicator
-from reports.gap_service import gaps_compute
+from reports.gaps.services import gaps_compute
 from reports.models import ReportedValue, Scorecard, ScorecardRun
 from reports.periods import Period
-from reports.scorecard_service import departments_for_scorecards, scorecard_run_start
+from reports.scorecards.services import departments_for_scorecards
+from reports.scorecards.tasks import scorecard_run_start
 
 pytestmark = pytest.mark.services
 QUARTER = "2025Q4"

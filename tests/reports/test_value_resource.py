@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from reports.exchange.resources import ReportedValueResource
 from reports.models import ReportedValue, ReportedValueChange
-from reports.resources import ReportedValueResource
 
 from .test_imports import GOOD_ROWS, _csv, _xlsx
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.gap_service import gaps_compute
+from reports.gaps.services import gaps_compute
 from reports.periods import Period
 
 

@@ -4,12 +4,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from departments.selectors import departments_with_responsibilities
+from indicators.selectors import departments_with_responsibilities
 from reports.choices import ChangeVia, ValueSource, ValueState
-from reports.gap_service import gaps_compute
+from reports.gaps.services import gaps_compute
 from reports.models import ReportedValue, ReportedValueChange
 from reports.periods import Period
-from reports.selectors import department_forms
+from reports.reporting.selectors import department_forms
 
 DEMO_NOTE = "演示数据：自动生成的历史数值，非真实填报。"
 

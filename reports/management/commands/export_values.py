@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.exports import export_gaps, export_values
+from reports.exchange.exports import export_gaps, export_values
 
 
 class Command(BaseCommand):

@@ -3,8 +3,11 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from departments.access import is_office
 from departments.models import Department
-from reports.imports import ImportFileError, import_values, parse_values_file
+from reports.exchange.checking import parse_values_file
+from reports.exchange.parsing import ImportFileError
+from reports.exchange.services import import_values
 
 
 class Command(BaseCommand):
@@ -36,12 +39,12 @@ class Command(BaseCommand):
             acting_user = get_user_model().objects.filter(username=user).first()
             if acting_user is None:
                 raise CommandError(f"no user {user!r}")
+            if not is_office(acting_user):
+                raise CommandError("只有领导小组办公室和系统管理员可以导入填报数值。")
         if not file.exists():
             raise CommandError(f"{file} does not exist")
         try:
-            preview = parse_values_file(
-                file.read_bytes(), file.name, user=acting_user, department=scope
-            )
+            preview = parse_values_file(file.read_bytes(), file.name, department=scope)
         except ImportFileError as exc:
             raise CommandError(str(exc)) from exc
         counts = preview.counts

@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from departments.models import Department
 from reports.models import ScorecardRun
 from reports.periods import Period
-from reports.scorecard_service import scorecard_run_progress, scorecard_run_start
+from reports.scorecards.services import scorecard_run_progress
+from reports.scorecards.tasks import scorecard_run_start
 
 
 class Command(BaseCommand):

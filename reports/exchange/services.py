@@ -1,0 +1,222 @@
+"""Importing files of reported values: the write, and an import job's life on the import page.
+
+A job is created from an upload, checked (the dry run), confirmed, written; or it fails, with
+the reason on its page, and may be checked again or discarded. Whatever goes wrong while a job
+is checked or written, even a worker process that dies under it, the job ends as failed, never
+stuck at "checking" or "importing".
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import OperationalError, connection, connections, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from departments.models import Department
+from qualityhub.spreadsheets import MAX_BYTES
+from reports.access import require_office
+from reports.models import ImportJob
+
+from .checking import ImportPreview, parse_values_file
+from .parsing import ImportFileError
+from .writing import ImportedValue, reported_values_import
+
+logger = logging.getLogger(__name__)
+
+Status = ImportJob.Status
+
+
+def import_values(preview: ImportPreview, *, acting_user, on_progress=None) -> dict[str, int]:
+    """Write a checked file: all of it or, if anything fails, none of it.
+
+    Only the office and administrators import (``acting_user=None`` is the command line). The
+    counts returned are what was written, read afresh under lock: a value changed by someone
+    else since the preview is compared as it is now. ``on_progress(rows_done)`` is called as
+    the rows are written and at the end.
+    """
+    require_office(acting_user)
+    if not preview.ok:
+        raise ImportFileError(_("文件有错误，未导入任何数据。"))
+    rows = [
+        ImportedValue(r.row, r.indicator.pk, r.department.pk, r.period, r.value, r.note)
+        for r in preview.rows
+    ]
+    try:
+        counts = reported_values_import(
+            rows, acting_user=acting_user, filename=preview.filename, on_progress=on_progress
+        )
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != "57014":  # query_canceled
+            raise
+        raise ImportFileError(
+            _("写入超时（可能有另一个导入正在进行），未导入任何数据，请稍后重试。")
+        ) from exc
+    return {**counts, "errors": 0}
+
+
+# --- Import jobs ----------------------------------------------------------------------------
+
+
+def import_job_create(
+    *, upload: UploadedFile, department: Department | None, acting_user
+) -> ImportJob:
+    """Keep an uploaded file as a job waiting for its check. Raises ImportFileError."""
+    require_office(acting_user)
+    if upload.size > MAX_BYTES:
+        raise ImportFileError(_("文件超过 %(mb)d MB，不能导入。") % {"mb": MAX_BYTES // 2**20})
+    if not upload.size:
+        raise ImportFileError(_("文件是空的。"))
+    job = ImportJob(
+        filename=(upload.name or "upload")[:200],
+        size=upload.size,
+        created_by=acting_user,
+        status=Status.CHECKING,
+        background=upload.size > settings.IMPORT_BACKGROUND_BYTES,
+        department=department,
+    )
+    job.file.save(upload.name or "upload", upload, save=False)
+    job.save()
+    return job
+
+
+def import_job_check(job: ImportJob) -> None:
+    """Dry run of a job's file: store counts and row errors for the preview page."""
+    try:
+        preview = parse_values_file(_read(job), job.filename, department=job.department)
+    except ImportFileError as exc:
+        import_job_fail(job, str(exc))
+        return
+    except Exception:
+        logger.exception("import job %s: check failed", job.pk)
+        import_job_fail(job, _unexpected())
+        return
+    ImportJob.objects.filter(pk=job.pk, status=Status.CHECKING).update(
+        status=Status.PREVIEWED,
+        counts=preview.counts,
+        errors=[{"row": e.row, "column": e.column, "message": e.message} for e in preview.errors],
+        total=len(preview.rows),
+        message="",
+    )
+
+
+def import_job_confirm(job: ImportJob, *, acting_user) -> bool:
+    """The office confirms a clean preview; False if the job cannot be imported as it stands."""
+    require_office(acting_user)
+    confirmed = ImportJob.objects.filter(
+        pk=job.pk, status=Status.PREVIEWED, errors=[], total__gt=0
+    ).update(status=Status.IMPORTING, processed=0, deliveries=0)
+    return bool(confirmed)
+
+
+def import_job_run(job: ImportJob) -> None:
+    """Write a confirmed job's file (all or nothing), recording progress as it goes."""
+    job.refresh_from_db()
+    if job.status != Status.IMPORTING:
+        return  # already written, failed or discarded: a late delivery does nothing twice
+    try:
+        preview = parse_values_file(_read(job), job.filename, department=job.department)
+        counts = _import_with_progress(preview, job)
+    except ImportFileError as exc:
+        import_job_fail(job, str(exc))
+        return
+    except Exception:
+        logger.exception("import job %s: import failed", job.pk)
+        import_job_fail(job, _unexpected())
+        return
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=Status.DONE, counts=counts, processed=len(preview.rows), message=""
+    )
+
+
+def import_job_fail(job: ImportJob, message: str) -> None:
+    """End a job as failed with the reason, unless it already ended."""
+    ImportJob.objects.filter(pk=job.pk, status__in=[Status.CHECKING, Status.IMPORTING]).update(
+        status=Status.FAILED, message=message, counts={**(job.counts or {}), "errors": 1}
+    )
+
+
+def import_job_delivery(job_id: int) -> ImportJob | None:
+    """Count one delivery of a job's task; the job, or None once it has had enough.
+
+    A task whose worker died is delivered again. A file that kills its worker every time would
+    be delivered for ever, so after ``IMPORT_MAX_DELIVERIES`` the job ends as failed instead.
+    """
+    ImportJob.objects.filter(pk=job_id).update(deliveries=F("deliveries") + 1)
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None or job.status not in (Status.CHECKING, Status.IMPORTING):
+        return None
+    if job.deliveries > settings.IMPORT_MAX_DELIVERIES:
+        import_job_fail(
+            job,
+            _(
+                "处理该文件的后台进程意外终止了 %(n)d 次，已停止处理，未导入任何数据。"
+                "文件可能过大或已损坏；可重新检查，或放弃后拆分文件再上传。"
+            )
+            % {"n": job.deliveries - 1},
+        )
+        return None
+    return job
+
+
+def import_job_retry(job: ImportJob, *, acting_user) -> bool:
+    """Check a failed job's file again from the start."""
+    require_office(acting_user)
+    return bool(
+        ImportJob.objects.filter(pk=job.pk, status=Status.FAILED).update(
+            status=Status.CHECKING,
+            message="",
+            counts={},
+            errors=[],
+            total=0,
+            processed=0,
+            deliveries=0,
+        )
+    )
+
+
+def import_job_discard(job: ImportJob, *, acting_user) -> bool:
+    """Give up a job that was not imported; its file is removed."""
+    require_office(acting_user)
+    discarded = ImportJob.objects.filter(
+        pk=job.pk, status__in=[Status.FAILED, Status.PREVIEWED]
+    ).update(status=Status.DISCARDED)
+    if discarded and job.file:
+        job.file.delete(save=False)
+    return bool(discarded)
+
+
+def _read(job: ImportJob) -> bytes:
+    with job.file.open("rb") as handle:
+        return handle.read()
+
+
+def _unexpected() -> str:
+    return _("处理文件时发生意外错误，未导入任何数据。请重新检查；如仍失败，请联系系统管理员。")
+
+
+def _import_with_progress(preview: ImportPreview, job: ImportJob) -> dict[str, int]:
+    """Import a job's file, writing its progress where the page can see it mid-transaction.
+
+    Progress goes through a second, autocommitting connection (PostgreSQL only: SQLite, the
+    embedded mode, allows one writer at a time, and its imports are small).
+    """
+    if connection.vendor != "postgresql":
+        return import_values(preview, acting_user=job.created_by)
+    progress = connections.create_connection("default")
+
+    def report(done: int) -> None:
+        with progress.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {ImportJob._meta.db_table} SET processed = %s WHERE id = %s",
+                [done, job.pk],
+            )
+
+    try:
+        with transaction.atomic():
+            return import_values(preview, acting_user=job.created_by, on_progress=report)
+    finally:
+        progress.close()

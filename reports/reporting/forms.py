@@ -1,0 +1,221 @@
+"""The department's quarterly form, and the office's review forms."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from qualityhub.numbers import decimal_places, parse_number
+from reports.choices import TaskStatus
+from reports.periods import Period
+
+from .rules import note_required_reason
+from .selectors import DepartmentForm, QualitativeRow, ValueRow
+
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of old Word and Excel files
+_ZIP = b"PK\x03\x04"  # the container of .docx and .xlsx
+#: Accepted evidence: suffix → the bytes such a file begins with (None: text, checked apart).
+EVIDENCE_SIGNATURES = {
+    ".pdf": (b"%PDF-",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".xlsx": (_ZIP,),
+    ".docx": (_ZIP,),
+    ".xls": (_OLE,),
+    ".doc": (_OLE,),
+    ".csv": None,
+}
+EVIDENCE_SUFFIXES = set(EVIDENCE_SIGNATURES)
+
+
+def _validate_evidence(upload) -> None:
+    """Suffix, size, and content: a file must be what its name says (a renamed .exe is not)."""
+    suffix = PurePath(upload.name or "").suffix.lower()
+    if suffix not in EVIDENCE_SIGNATURES:
+        raise ValidationError(
+            _("佐证材料只接受 PDF、图片、Word、Excel 或 CSV 文件（%(allowed)s）。")
+            % {"allowed": "、".join(sorted(EVIDENCE_SUFFIXES))}
+        )
+    if upload.size > EVIDENCE_MAX_BYTES:
+        raise ValidationError(_("佐证材料不能超过 10 MB。"))
+    upload.seek(0)
+    head = upload.read(4096)
+    upload.seek(0)
+    signatures = EVIDENCE_SIGNATURES[suffix]
+    if signatures is None:
+        genuine = bool(head) and b"\x00" not in head and _decodes(head)
+    else:
+        genuine = head.startswith(signatures)
+    if not genuine:
+        raise ValidationError(
+            _("“%(name)s”的内容不是 %(kind)s 文件，请检查后重新上传。")
+            % {"name": upload.name, "kind": suffix.lstrip(".").upper()}
+        )
+
+
+def _decodes(head: bytes) -> bool:
+    """Text in UTF-8 or GB18030; the last character may be cut off at the 4,096-byte mark."""
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            head.decode(encoding)
+            return True
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(head) - 4:
+                return True
+    return False
+
+
+class DepartmentReportForm(forms.Form):
+    """One value, note and evidence field per row; a status and narrative per qualitative row.
+
+    Rows that may not be edited (submitted, approved, closed period, support rows) are not
+    fields at all, so nothing posted for them can change them.
+    """
+
+    def __init__(self, sheet: DepartmentForm, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sheet = sheet
+        self.value_rows: list[ValueRow] = []
+        self.qualitative_rows: list[QualitativeRow] = []
+        for row in sheet.value_rows:
+            if not (sheet.open and row.editable_state):
+                continue
+            key = row.key
+            self.fields[f"value_{key}"] = forms.CharField(
+                required=False, max_length=40, label=str(row.indicator)
+            )
+            self.fields[f"note_{key}"] = forms.CharField(
+                required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+            )
+            self.fields[f"evidence_{key}"] = forms.FileField(
+                required=False, validators=[_validate_evidence]
+            )
+            self.fields[f"version_{key}"] = forms.IntegerField(
+                required=False, widget=forms.HiddenInput
+            )
+            if not self.is_bound:
+                self.initial[f"value_{key}"] = (
+                    f"{row.value.value.normalize():f}"
+                    if row.value and row.value.value is not None
+                    else ""
+                )
+                self.initial[f"note_{key}"] = row.value.note if row.value else ""
+                self.initial[f"version_{key}"] = row.value.version if row.value else None
+            self.value_rows.append(row)
+        for row in sheet.qualitative_rows:
+            if not (sheet.open and row.editable_state):
+                continue
+            key = row.key
+            self.fields[f"status_{key}"] = forms.ChoiceField(
+                required=False,
+                choices=[("", gettext_lazy("—请选择—")), *TaskStatus.choices],
+            )
+            self.fields[f"narrative_{key}"] = forms.CharField(
+                required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+            )
+            self.fields[f"qversion_{key}"] = forms.IntegerField(
+                required=False, widget=forms.HiddenInput
+            )
+            if not self.is_bound:
+                self.initial[f"status_{key}"] = row.report.status if row.report else ""
+                self.initial[f"narrative_{key}"] = row.report.narrative if row.report else ""
+                self.initial[f"qversion_{key}"] = row.report.version if row.report else None
+            self.qualitative_rows.append(row)
+
+    def field(self, name: str, key: str):
+        """The bound field ``<name>_<key>``, or None when the row is not editable."""
+        full = f"{name}_{key}"
+        return self[full] if full in self.fields else None
+
+    def clean(self):
+        cleaned = super().clean()
+        for row in self.value_rows:
+            key = row.key
+            indicator = row.indicator
+            name = f"value_{key}"
+            if name in self._errors:
+                continue
+            try:
+                value = parse_number(cleaned.get(name, ""), unit=indicator.unit)
+            except ValidationError as exc:
+                self.add_error(name, exc)
+                continue
+            if value is not None:
+                if not indicator.in_range(value):
+                    low = (
+                        "—"
+                        if indicator.min_value is None
+                        else f"{indicator.min_value.normalize():f}"
+                    )
+                    high = (
+                        "—"
+                        if indicator.max_value is None
+                        else f"{indicator.max_value.normalize():f}"
+                    )
+                    self.add_error(
+                        name,
+                        _("应在 %(low)s 到 %(high)s 之间（单位：%(unit)s）。")
+                        % {"low": low, "high": high, "unit": indicator.unit or _("无")},
+                    )
+                    continue
+                if decimal_places(value) > indicator.decimals:
+                    self.add_error(
+                        name,
+                        _("最多保留 %(n)d 位小数。") % {"n": indicator.decimals}
+                        if indicator.decimals
+                        else _("应填写整数。"),
+                    )
+                    continue
+            cleaned[name] = value
+            previous = row.previous.value if row.previous else None
+            reason = note_required_reason(row.target, previous, value)
+            if reason and not cleaned.get(f"note_{key}", "").strip():
+                self.add_error(f"note_{key}", reason)
+        return cleaned
+
+    def row_errors(self, key: str) -> bool:
+        return any(
+            f"{name}_{key}" in self._errors
+            for name in ("value", "note", "evidence", "version", "status", "narrative", "qversion")
+        )
+
+
+class ReviewForm(forms.Form):
+    """The office's decision on one submitted (or approved) row."""
+
+    action = forms.ChoiceField(
+        choices=[("approve", "approve"), ("return", "return"), ("reopen", "reopen")]
+    )
+    comment = forms.CharField(required=False, max_length=2000, widget=forms.Textarea)
+
+    def clean(self):
+        cleaned = super().clean()
+        action, comment = cleaned.get("action"), (cleaned.get("comment") or "").strip()
+        if action == "return" and not comment:
+            self.add_error("comment", _("退回时请填写退回意见，说明需要如何修改。"))
+        if action == "reopen" and not comment:
+            self.add_error("comment", _("重新打开已审核通过的数值时必须填写原因。"))
+        return cleaned
+
+
+class ReportingPeriodForm(forms.Form):
+    period = forms.CharField(label=gettext_lazy("期间"), max_length=6)
+    deadline = forms.DateField(
+        label=gettext_lazy("截止日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean_period(self):
+        text = self.cleaned_data["period"].strip().upper()
+        try:
+            period = Period.parse(text)
+        except ValueError:
+            raise ValidationError(_("请按季度填写期间，例如 2026Q3。")) from None
+        if period.kind != "Q":
+            raise ValidationError(_("请按季度填写期间，例如 2026Q3。"))
+        return period

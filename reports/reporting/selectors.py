@@ -1,0 +1,412 @@
+"""Reads for reporting: what a department must report for a period, and what users may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from departments.models import Department
+from departments.selectors import current_department_ids
+from indicators.choices import REPORTING_ROLES, Frequency, ResponsibilityRole
+from indicators.models import Indicator, ReportingAssignment, Responsibility, Target, Task
+from indicators.selectors import target_in_force
+from reports.choices import PeriodStatus, ValueState
+from reports.models import QualitativeReport, ReportedValue, ReportingPeriod
+from reports.periods import Period
+
+EDITABLE_STATES = (ValueState.DRAFT, ValueState.RETURNED)
+
+
+# --- Periods ------------------------------------------------------------------------------------
+
+
+def default_reporting_period(today: dt.date | None = None) -> Period:
+    """The quarter now being reported: the latest open period the office set, or else the last
+    quarter that has ended (figures for a quarter are reported after it closes)."""
+    latest_open = (
+        ReportingPeriod.objects.filter(status=PeriodStatus.OPEN, period__contains="Q")
+        .order_by("-period")
+        .first()
+    )
+    if latest_open:
+        return Period.parse(latest_open.period)
+    today = today or timezone.localdate()
+    return Period.quarter_of(today).previous()
+
+
+def entry_is_open(period: Period, today: dt.date | None = None) -> bool:
+    """Entry is open unless the office closed the period, or the period has not started."""
+    today = today or timezone.localdate()
+    if period.start > today:
+        return False
+    closed = ReportingPeriod.objects.filter(period=period.id, status=PeriodStatus.CLOSED)
+    return not closed.exists()
+
+
+def row_period(indicator: Indicator, quarter: Period) -> Period | None:
+    """The period an indicator is reported for in a quarter's form, or None if not due then.
+
+    Quarterly indicators take the quarter; half-yearly ones appear in Q2 and Q4 (S1, S2);
+    annual ones in Q4 (the year).
+    """
+    if indicator.frequency == Frequency.QUARTERLY:
+        return quarter
+    if indicator.frequency == Frequency.HALF_YEARLY:
+        return Period(quarter.year, "S", quarter.number // 2) if quarter.number in (2, 4) else None
+    return Period(quarter.year) if quarter.number == 4 else None
+
+
+# --- The department's form ------------------------------------------------------------------------
+
+
+@dataclass
+class Basis:
+    """Why a department is on a row: a document's clause or an office assignment."""
+
+    role: str
+    label: str  # the document and clause, or "办公室指定"
+    as_written: str = ""
+    detail: str = ""  # the office's basis for an assignment
+
+    @property
+    def role_label(self) -> str:
+        return str(ResponsibilityRole(self.role).label)
+
+
+@dataclass
+class ValueRow:
+    indicator: Indicator
+    period: Period
+    reporting: bool  # True: the department enters the figure; False: support, read-only
+    bases: list[Basis] = field(default_factory=list)
+    target: Target | None = None
+    target_expired: bool = False
+    value: ReportedValue | None = None
+    previous: ReportedValue | None = None
+    lead_values: list[ReportedValue] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return str(self.indicator.pk)
+
+    @property
+    def editable_state(self) -> bool:
+        return self.value is None or self.value.state in EDITABLE_STATES
+
+
+@dataclass
+class QualitativeRow:
+    period: Period
+    task: Task | None = None
+    indicator: Indicator | None = None
+    bases: list[Basis] = field(default_factory=list)
+    target: Target | None = None
+    report: QualitativeReport | None = None
+    previous: QualitativeReport | None = None
+
+    @property
+    def key(self) -> str:
+        return f"t{self.task.pk}" if self.task else f"i{self.indicator.pk}"
+
+    @property
+    def subject(self):
+        return self.task or self.indicator
+
+    @property
+    def editable_state(self) -> bool:
+        return self.report is None or self.report.state in EDITABLE_STATES
+
+
+@dataclass
+class DepartmentForm:
+    department: Department
+    period: Period
+    open: bool
+    value_rows: list[ValueRow]
+    support_rows: list[ValueRow]
+    qualitative_rows: list[QualitativeRow]
+
+    def counts(self) -> dict[str, int]:
+        states = [r.value.state if r.value else "" for r in self.value_rows] + [
+            r.report.state if r.report else "" for r in self.qualitative_rows
+        ]
+        return {
+            "expected": len(states),
+            "missing": states.count(""),
+            "draft": states.count(ValueState.DRAFT),
+            "submitted": states.count(ValueState.SUBMITTED),
+            "approved": states.count(ValueState.APPROVED),
+            "returned": states.count(ValueState.RETURNED),
+        }
+
+
+def _basis_label(responsibility: Responsibility) -> Basis:
+    document = responsibility.document
+    return Basis(
+        role=responsibility.role,
+        label=f"{document.title_zh} {responsibility.clause}",
+        as_written=responsibility.department_as_written,
+    )
+
+
+def department_form(department: Department, quarter: Period) -> DepartmentForm:
+    """Every row the department reports (or, as support, sees) in the quarter's form.
+
+    An indicator is on the form when the department holds a role for it (from a document, or
+    by office assignment) and it is tracked in that year: it has a target from a plan in force
+    that year, or the responsibility's own plan is in force. A 2016 assignment under a
+    historical name counts for the department that holds it today.
+    """
+    return department_forms([department], quarter)[department.pk]
+
+
+def department_forms(departments: list[Department], quarter: Period) -> dict[int, DepartmentForm]:
+    """:func:`department_form` for many departments at once, in the same few queries in all."""
+    if not departments:
+        return {}
+    today = current_department_ids()
+    wanted = {d.pk for d in departments}
+    responsibilities = defaultdict(list)
+    for r in Responsibility.objects.filter(
+        department_id__in=[pk for pk, current in today.items() if current in wanted]
+    ).select_related("indicator", "task__document", "document"):
+        responsibilities[today[r.department_id]].append(r)
+    assignments = defaultdict(list)
+    for a in ReportingAssignment.objects.filter(department_id__in=wanted).select_related(
+        "indicator"
+    ):
+        assignments[a.department_id].append(a)
+    indicator_ids = {
+        r.indicator_id for rs in responsibilities.values() for r in rs if r.indicator_id
+    } | {a.indicator_id for assigned in assignments.values() for a in assigned}
+    targets_by_indicator: dict[int, list[Target]] = defaultdict(list)
+    for target in Target.objects.filter(indicator_id__in=indicator_ids).select_related("document"):
+        targets_by_indicator[target.indicator_id].append(target)
+    is_open = entry_is_open(quarter)
+    forms = {
+        d.pk: _build_form(
+            d, quarter, responsibilities[d.pk], assignments[d.pk], targets_by_indicator, is_open
+        )
+        for d in departments
+    }
+    _attach_values(forms)
+    _attach_lead_values(forms)
+    _attach_qualitative(forms)
+    return forms
+
+
+def _build_form(
+    department: Department,
+    quarter: Period,
+    responsibilities: list[Responsibility],
+    assignments: list[ReportingAssignment],
+    targets_by_indicator: dict[int, list[Target]],
+    is_open: bool,
+) -> DepartmentForm:
+    year = quarter.year
+
+    def tracked(indicator_id: int, document=None) -> bool:
+        if document is not None and document.in_force(year):
+            return True
+        return any(t.document.in_force(year) for t in targets_by_indicator[indicator_id])
+
+    # Indicator → (reporting?, bases)
+    indicator_roles: dict[int, tuple[Indicator, list[Basis]]] = {}
+    for r in responsibilities:
+        if r.indicator_id and tracked(r.indicator_id, r.document):
+            indicator_roles.setdefault(r.indicator_id, (r.indicator, []))[1].append(_basis_label(r))
+    for a in assignments:
+        if tracked(a.indicator_id):
+            indicator_roles.setdefault(a.indicator_id, (a.indicator, []))[1].append(
+                Basis(role=a.role, label="办公室指定", detail=a.basis)
+            )
+
+    value_rows, support_rows, qualitative_rows = [], [], []
+    for indicator, bases in sorted(indicator_roles.values(), key=lambda x: x[0].code):
+        period = row_period(indicator, quarter)
+        if period is None:
+            continue
+        reporting = any(b.role in REPORTING_ROLES for b in bases)
+        target, expired = target_in_force(targets_by_indicator[indicator.pk], period.year)
+        if indicator.is_qualitative:
+            if reporting:
+                qualitative_rows.append(
+                    QualitativeRow(period=period, indicator=indicator, bases=bases, target=target)
+                )
+            continue
+        row = ValueRow(indicator, period, reporting, bases, target, expired)
+        (value_rows if reporting else support_rows).append(row)
+
+    task_bases: dict[int, tuple[Task, list[Basis]]] = {}
+    for r in responsibilities:
+        if r.task_id and r.role in REPORTING_ROLES and r.task.document.in_force(year):
+            task_bases.setdefault(r.task_id, (r.task, []))[1].append(_basis_label(r))
+    for task, bases in sorted(task_bases.values(), key=lambda x: (x[0].document_id, x[0].code)):
+        qualitative_rows.append(QualitativeRow(period=quarter, task=task, bases=bases))
+
+    return DepartmentForm(
+        department=department,
+        period=quarter,
+        open=is_open,
+        value_rows=value_rows,
+        support_rows=support_rows,
+        qualitative_rows=qualitative_rows,
+    )
+
+
+def _attach_values(forms: dict[int, DepartmentForm]) -> None:
+    """Each value row's figure for its period and the period before, from one query."""
+    rows = [(f.department.pk, r) for f in forms.values() for r in f.value_rows + f.support_rows]
+    if not rows:
+        return
+    wanted = {(r.indicator.pk, r.period.id) for _, r in rows} | {
+        (r.indicator.pk, r.period.previous().id) for _, r in rows
+    }
+    values = ReportedValue.objects.filter(
+        department_id__in=forms.keys(),
+        indicator_id__in={i for i, _ in wanted},
+        period__in={p for _, p in wanted},
+    )
+    by_key = {(v.department_id, v.indicator_id, v.period): v for v in values}
+    for department_id, row in rows:
+        row.value = by_key.get((department_id, row.indicator.pk, row.period.id))
+        row.previous = by_key.get((department_id, row.indicator.pk, row.period.previous().id))
+
+
+def _attach_lead_values(forms: dict[int, DepartmentForm]) -> None:
+    """Support rows show the approved figures of the departments that report the indicator."""
+    rows = [(f.department.pk, r) for f in forms.values() for r in f.support_rows]
+    if not rows:
+        return
+    values = ReportedValue.objects.filter(
+        indicator_id__in={r.indicator.pk for _, r in rows},
+        period__in={r.period.id for _, r in rows},
+        state=ValueState.APPROVED,
+    ).select_related("department")
+    by_key = defaultdict(list)
+    for value in values:
+        by_key[(value.indicator_id, value.period)].append(value)
+    for department_id, row in rows:
+        row.lead_values = [
+            v for v in by_key[(row.indicator.pk, row.period.id)] if v.department_id != department_id
+        ]
+
+
+def _attach_qualitative(forms: dict[int, DepartmentForm]) -> None:
+    rows = [(f.department.pk, r) for f in forms.values() for r in f.qualitative_rows]
+    if not rows:
+        return
+    periods = {r.period.id for _, r in rows} | {r.period.previous().id for _, r in rows}
+    reports = QualitativeReport.objects.filter(
+        department_id__in=forms.keys(), period__in=periods
+    ).filter(
+        Q(task_id__in={r.task.pk for _, r in rows if r.task})
+        | Q(indicator_id__in={r.indicator.pk for _, r in rows if r.indicator})
+    )
+    by_key = {
+        (q.department_id, f"t{q.task_id}" if q.task_id else f"i{q.indicator_id}", q.period): q
+        for q in reports
+    }
+    for department_id, row in rows:
+        row.report = by_key.get((department_id, row.key, row.period.id))
+        row.previous = by_key.get((department_id, row.key, row.period.previous().id))
+
+
+# --- The office's inbox and completeness ------------------------------------------------------
+
+
+def inbox_values(*, department=None, period=None, indicator=None) -> QuerySet[ReportedValue]:
+    values = ReportedValue.objects.filter(state=ValueState.SUBMITTED).select_related(
+        "indicator", "department", "submitted_by"
+    )
+    if department:
+        values = values.filter(department=department)
+    if period:
+        values = values.filter(period=period)
+    if indicator:
+        values = values.filter(indicator=indicator)
+    return values.order_by("submitted_at", "department__code", "indicator__code")
+
+
+def inbox_qualitative(*, department=None, period=None) -> QuerySet[QualitativeReport]:
+    reports = QualitativeReport.objects.filter(state=ValueState.SUBMITTED).select_related(
+        "task", "indicator", "department", "submitted_by"
+    )
+    if department:
+        reports = reports.filter(department=department)
+    if period:
+        reports = reports.filter(period=period)
+    return reports.order_by("submitted_at", "department__code")
+
+
+@dataclass
+class Completeness:
+    department: Department
+    expected: int
+    submitted: int  # submitted or approved (what DHIS2 counts as reported)
+    approved: int
+    last_submitted_at: dt.datetime | None
+    deadline: dt.date | None
+
+    @property
+    def rate(self) -> float | None:
+        return None if not self.expected else self.submitted / self.expected
+
+    @property
+    def complete(self) -> bool:
+        return self.expected > 0 and self.submitted >= self.expected
+
+    @property
+    def on_time(self) -> bool | None:
+        """Whether the last submission came by the deadline; None until complete or undated."""
+        if self.deadline is None or not self.complete or self.last_submitted_at is None:
+            return None
+        return timezone.localtime(self.last_submitted_at).date() <= self.deadline
+
+    @property
+    def status(self) -> str:
+        """none (nothing to report), on_time, late, overdue (deadline passed) or pending."""
+        if self.expected == 0:
+            return "none"
+        if self.complete:
+            return "late" if self.on_time is False else "on_time"
+        if self.deadline and timezone.localdate() > self.deadline:
+            return "overdue"
+        return "pending"
+
+
+def completeness(quarter: Period, departments: list[Department]) -> list[Completeness]:
+    """Per department: expected rows, how many were submitted and approved, and timeliness.
+
+    As DHIS2's reporting rate: a row counts as reported once submitted (or approved), and as on
+    time when the department's last submission for the period came by the deadline.
+    """
+    deadline = (
+        ReportingPeriod.objects.filter(period=quarter.id).values_list("deadline", flat=True).first()
+    )
+    forms = department_forms(departments, quarter)
+    result = []
+    for department in departments:
+        form = forms[department.pk]
+        rows = [(r.value, r) for r in form.value_rows] + [
+            (r.report, r) for r in form.qualitative_rows
+        ]
+        reported = (ValueState.SUBMITTED, ValueState.APPROVED)
+        done = [obj for obj, _ in rows if obj and obj.state in reported]
+        approved = [obj for obj in done if obj.state == ValueState.APPROVED]
+        submitted_times = [obj.submitted_at for obj in done if obj.submitted_at]
+        result.append(
+            Completeness(
+                department=department,
+                expected=len(rows),
+                submitted=len(done),
+                approved=len(approved),
+                last_submitted_at=max(submitted_times) if submitted_times else None,
+                deadline=deadline,
+            )
+        )
+    return result
