@@ -1,11 +1,14 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
 from departments.access import is_office
 
-from .choices import ChangeVia, ValueSource
+from .choices import ChangeVia, ValueSource, ValueState
 from .exchange.parsing import ImportFileError
 from .exchange.resources import ReportedValueImportResource, ReportedValueResource, ValuesFile
 from .models import (
@@ -19,7 +22,30 @@ from .models import (
     Scorecard,
     ScorecardRun,
 )
-from .reporting.services import reported_value_write
+from .periods import Period
+from .reporting.rules import RuleViolation, reporting_period_problem, value_problem
+from .reporting.services import (
+    StaleValueError,
+    WorkflowError,
+    reported_value_write,
+    reporting_period_set,
+    row_approve,
+    row_reopen,
+    row_return,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by the app itself (computed results, records of jobs): looked up here."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class ReportedValueChangeInline(admin.TabularInline):
@@ -44,59 +70,122 @@ class ReportedValueChangeInline(admin.TabularInline):
 
 
 class ReportedValueAdminForm(forms.ModelForm):
-    """Checks range and staleness before the service writes, so errors show on the form."""
+    """An office correction: the figure and note (and, for a new value, what it is a figure of).
+
+    The workflow state is not a field: it changes only by the review actions of the list, which
+    call the workflow services. The checks are the services' own rules, run here as well so
+    that a problem shows on the form with everything typed kept.
+    """
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = ReportedValue
         # Evidence files are attached through the reporting form, which stores them safely.
-        fields = (
-            "indicator",
-            "department",
-            "period",
-            "value",
-            "note",
-            "state",
-            "source",
-            "document",
-            "clause",
-            "quote",
-            "review_comment",
-        )
+        fields = ("indicator", "department", "period", "value", "note")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["expected_version"].initial = (
-            self.instance.version if self.instance.pk else None
-        )
+        self.fields["expected_version"].initial = self.instance.version if self.instance.pk else 0
+        if self.instance.pk:
+            for name in ("indicator", "department", "period"):
+                self.fields[name].disabled = True
 
     def clean(self):
         cleaned = super().clean()
         indicator, value = cleaned.get("indicator"), cleaned.get("value")
-        if indicator is not None and value is not None and not indicator.in_range(value):
-            self.add_error("value", _("超出该指标的有效范围。"))
+        if (
+            indicator is not None
+            and value is not None
+            and (problem := value_problem(indicator, value))
+        ):
+            self.add_error("value", problem)
         if self.instance.pk:
-            current = (
-                ReportedValue.objects.filter(pk=self.instance.pk)
-                .values_list("version", "value")
-                .first()
-            )
-            if current and current[0] != cleaned.get("expected_version"):
-                raise forms.ValidationError(
-                    _("该数值已被他人修改（当前值：%(value)s），请刷新后再保存。"),
-                    params={"value": current[1]},
-                )
+            current = ReportedValue.objects.filter(pk=self.instance.pk).first()
+            if current is not None and current.version != cleaned.get("expected_version"):
+                raise forms.ValidationError(str(StaleValueError(current)))
         return cleaned
 
 
+class ReviewActionForm(ActionForm):
+    """The list's action bar, with the comment a return or reopen needs."""
+
+    comment = forms.CharField(
+        label=_("审核意见 / 原因"),
+        required=False,
+        max_length=2000,
+        widget=forms.TextInput(attrs={"size": 40}),
+    )
+
+
+class ReviewActionsMixin:
+    """Approve, return and reopen from the list, through the workflow services."""
+
+    action_form = ReviewActionForm
+    actions = ["approve_selected", "return_selected", "reopen_selected"]
+
+    def _review(self, request, queryset, step, success: str) -> None:
+        comment = request.POST.get("comment", "")
+        done, failed = 0, []
+        for row in queryset:
+            try:
+                step(row, acting_user=request.user, comment=comment)
+                done += 1
+            except (WorkflowError, PermissionDenied) as exc:
+                failed.append(str(exc) or _("无权执行此操作。"))
+        if done:
+            self.message_user(request, success % {"n": done}, messages.SUCCESS)
+        for error in dict.fromkeys(failed):
+            self.message_user(request, error, messages.ERROR)
+
+    @admin.action(description=_("审核通过所选的已提交项"))
+    def approve_selected(self, request, queryset):
+        self._review(
+            request,
+            queryset,
+            lambda row, **kw: row_approve(row, via=ChangeVia.ADMIN, **kw),
+            _("已审核通过 %(n)d 项。"),
+        )
+
+    @admin.action(description=_("退回所选的已提交项（须填写审核意见）"))
+    def return_selected(self, request, queryset):
+        self._review(
+            request,
+            queryset,
+            lambda row, **kw: row_return(row, via=ChangeVia.ADMIN, **kw),
+            _("已退回 %(n)d 项。"),
+        )
+
+    @admin.action(description=_("重新打开所选的已审核项（须填写原因）"))
+    def reopen_selected(self, request, queryset):
+        self._review(
+            request,
+            queryset,
+            lambda row, comment, **kw: row_reopen(row, via=ChangeVia.ADMIN, reason=comment, **kw),
+            _("已重新打开 %(n)d 项。"),
+        )
+
+
+class ServiceErrorsMixin:
+    """A service that refuses at the last moment (a race with another writer) is a message on
+    the form page, never a server error; nothing is saved."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (StaleValueError, RuleViolation, WorkflowError) as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
 @admin.register(ReportedValue)
-class ReportedValueAdmin(ImportExportModelAdmin):
-    """Edits go through :func:`reports.reporting.services.reported_value_write`, so they enter
-    the history.
+class ReportedValueAdmin(ServiceErrorsMixin, ReviewActionsMixin, ImportExportModelAdmin):
+    """Edits go through :func:`reports.reporting.services.reported_value_write`, and review
+    through the workflow services, so every change enters the value's history.
 
     Imports go through :mod:`reports.exchange` (see :class:`ReportedValueResource`); the history
-    records them, so the admin log does not.
+    records them, so the admin log does not. Values are never deleted here: their history would
+    go with them.
     """
 
     resource_classes = [ReportedValueResource]
@@ -109,9 +198,14 @@ class ReportedValueAdmin(ImportExportModelAdmin):
     list_display = ("indicator", "department", "period", "value", "state", "source", "updated_at")
     list_filter = ("state", "source", "period", "department")
     search_fields = ("indicator__code", "indicator__name_zh", "department__name_zh", "period")
-    autocomplete_fields = ("indicator", "department", "document")
+    autocomplete_fields = ("indicator", "department")
     list_select_related = ("indicator", "department")
     readonly_fields = (
+        "state",
+        "source",
+        "document",
+        "clause",
+        "quote",
         "version",
         "updated_by",
         "updated_at",
@@ -119,12 +213,16 @@ class ReportedValueAdmin(ImportExportModelAdmin):
         "submitted_at",
         "reviewed_by",
         "reviewed_at",
+        "review_comment",
     )
     inlines = [ReportedValueChangeInline]
     form = ReportedValueAdminForm
 
     def has_import_permission(self, request) -> bool:
         return is_office(request.user) and super().has_import_permission(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
     def add_data_read_fail_error_to_form(self, form, e) -> None:
         if isinstance(e, ImportFileError):
@@ -133,26 +231,33 @@ class ReportedValueAdmin(ImportExportModelAdmin):
             super().add_data_read_fail_error_to_form(form, e)
 
     def save_model(self, request, obj: ReportedValue, form, change: bool) -> None:
+        if change:
+            # A correction keeps the value's state, source and citation; only figure and note.
+            current = ReportedValue.objects.get(pk=obj.pk)
+            state, source = None, current.source
+            citation = (current.document, current.clause, current.quote)
+        else:
+            state, source, citation = ValueState.APPROVED, ValueSource.ADMIN, (None, "", "")
         saved, _changed = reported_value_write(
             indicator=obj.indicator,
             department=obj.department,
             period=obj.period,
             value=obj.value,
             note=obj.note,
-            state=obj.state,
-            source=obj.source if change else ValueSource.ADMIN,
-            document=obj.document,
-            clause=obj.clause,
-            quote=obj.quote,
+            state=state,
+            source=source,
+            document=citation[0],
+            clause=citation[1],
+            quote=citation[2],
             acting_user=request.user,
             via=ChangeVia.ADMIN,
-            expected_version=form.cleaned_data.get("expected_version") if change else None,
+            expected_version=form.cleaned_data.get("expected_version"),
         )
-        obj.pk = saved.pk
+        obj.pk = saved.pk if saved is not None else obj.pk
 
 
 @admin.register(ReportedValueChange)
-class ReportedValueChangeAdmin(admin.ModelAdmin):
+class ReportedValueChangeAdmin(ReadOnlyAdmin):
     list_display = (
         "reported_value",
         "changed_at",
@@ -166,29 +271,53 @@ class ReportedValueChangeAdmin(admin.ModelAdmin):
     list_filter = ("via", "action")
     list_select_related = ("reported_value__indicator", "reported_value__department", "changed_by")
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(GapResult)
-class GapResultAdmin(admin.ModelAdmin):
+class GapResultAdmin(ReadOnlyAdmin):
+    """Written by the gap engine only (``compute_gaps``)."""
+
     list_display = ("indicator", "department", "period", "actual", "target_value", "gap", "status")
     list_filter = ("status", "period")
     list_select_related = ("indicator", "department")
 
 
+class ReportingPeriodAdminForm(forms.ModelForm):
+    class Meta:
+        model = ReportingPeriod
+        fields = ("period", "deadline", "status")
+
+    def clean_period(self):
+        text = (self.cleaned_data.get("period") or "").strip().upper()
+        try:
+            period = Period.parse(text)
+        except ValueError:
+            raise forms.ValidationError(_("请按季度填写期间，例如 2026Q3。")) from None
+        if problem := reporting_period_problem(period):
+            raise forms.ValidationError(problem)
+        return period.id
+
+
 @admin.register(ReportingPeriod)
-class ReportingPeriodAdmin(admin.ModelAdmin):
+class ReportingPeriodAdmin(ServiceErrorsMixin, admin.ModelAdmin):
+    """Opened and closed through :func:`reports.reporting.services.reporting_period_set`, as on
+    the office's periods page."""
+
+    form = ReportingPeriodAdminForm
     list_display = ("period", "deadline", "status", "changed_by", "changed_at")
     list_filter = ("status",)
     readonly_fields = ("changed_by", "changed_at")
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # closing a quarter is the way to stop entry
+
     def save_model(self, request, obj, form, change):
-        obj.changed_by = request.user
-        super().save_model(request, obj, form, change)
+        saved = reporting_period_set(
+            period=Period.parse(obj.period),
+            deadline=obj.deadline,
+            status=obj.status,
+            acting_user=request.user,
+        )
+        obj.pk = saved.pk
 
 
 class QualitativeReportChangeInline(admin.TabularInline):
@@ -213,8 +342,9 @@ class QualitativeReportChangeInline(admin.TabularInline):
 
 
 @admin.register(QualitativeReport)
-class QualitativeReportAdmin(admin.ModelAdmin):
-    """Read-only here: qualitative reports are written through the department form."""
+class QualitativeReportAdmin(ReviewActionsMixin, admin.ModelAdmin):
+    """Written through the department form; reviewed here by the list's actions or on the
+    office's pages."""
 
     list_display = ("__str__", "status", "state", "updated_at")
     list_filter = ("state", "status", "period", "department")
@@ -225,32 +355,31 @@ class QualitativeReportAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        # The list's review actions need change permission; the change form itself is
+        # read-only (every field below).
+        return is_office(request.user)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
 
 
 @admin.register(QualitativeReportChange)
-class QualitativeReportChangeAdmin(admin.ModelAdmin):
+class QualitativeReportChangeAdmin(ReadOnlyAdmin):
     list_display = ("report", "changed_at", "changed_by", "action", "new_state")
     list_select_related = ("report__task", "report__indicator", "report__department", "changed_by")
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(ScorecardRun)
-class ScorecardRunAdmin(admin.ModelAdmin):
+class ScorecardRunAdmin(ReadOnlyAdmin):
     list_display = ("period", "department", "total", "created_by", "created_at")
     list_select_related = ("department", "created_by")
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
 
 @admin.register(Scorecard)
-class ScorecardAdmin(admin.ModelAdmin):
+class ScorecardAdmin(ReadOnlyAdmin):
     """Snapshots are written by the rendering job only; here they can be looked up."""
 
     list_display = ("department", "period", "created_at", "run")
@@ -258,18 +387,10 @@ class ScorecardAdmin(admin.ModelAdmin):
     list_select_related = ("department", "run")
     exclude = ("html",)
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ReadOnlyAdmin):
+    """Import jobs are run from the import page (``/reports/imports/``)."""
+
     list_display = ("filename", "status", "created_by", "created_at", "total")
     list_filter = ("status",)
-    readonly_fields = ("counts", "errors", "message", "total", "processed")
-
-    def has_add_permission(self, request) -> bool:
-        return False

@@ -5,7 +5,8 @@ at once without finding and deleting them (djangoproject.com's dashboard does th
 from __future__ import annotations
 
 from django.core.cache import cache
-from django.db import transaction
+
+from qualityhub.transactions import on_commit_once
 
 VERSION_KEY = "dashboard:version"
 
@@ -27,5 +28,5 @@ def bump_dashboard_version() -> None:
 
 
 def bump_dashboard_version_on_commit() -> None:
-    """After the current transaction commits (at once outside one)."""
-    transaction.on_commit(bump_dashboard_version)
+    """After the current transaction commits (at once outside one), once per transaction."""
+    on_commit_once(bump_dashboard_version)

@@ -221,3 +221,14 @@ def _celery_eager_by_default(request):
     app.conf.task_always_eager = eager
     yield
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _no_gap_computation_pending():
+    """The gap engine's debounce mark lives in Redis for 30 s; a test starts without one, as a
+    fresh deployment would, rather than with one an earlier test left."""
+    from django.core.cache import cache
+
+    from reports.gaps.tasks import DEBOUNCE_KEY
+
+    cache.delete(DEBOUNCE_KEY)

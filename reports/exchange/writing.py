@@ -27,7 +27,7 @@ from reports.cache import bump_dashboard_version_on_commit
 from reports.choices import ChangeVia, ValueSource, ValueState
 from reports.gaps.tasks import schedule_gap_computation_on_commit
 from reports.models import ReportedValue, ReportedValueChange
-from reports.reporting.services import reported_value_write
+from reports.reporting.services import ANY_VERSION, reported_value_write
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,7 @@ def _import_row_by_row(rows, acting_user, filename, comment, on_progress) -> dic
                 source=ValueSource.IMPORT,
                 acting_user=acting_user,
                 via=ChangeVia.IMPORT,
+                expected_version=ANY_VERSION,  # the file replaces what is stored, under lock
                 comment=comment % {"f": filename, "r": row.row},
             )
             counts["new" if stored is None else "updated"] += 1

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.core.cache import cache
-from django.db import transaction
 
+from qualityhub.transactions import on_commit_once
 from reports.cache import bump_dashboard_version
 
 from .services import gaps_compute
@@ -35,7 +35,7 @@ def schedule_gap_computation() -> bool:
 
 def schedule_gap_computation_on_commit() -> None:
     """Once the current transaction commits: an approval, a reopened value, a changed target."""
-    transaction.on_commit(schedule_gap_computation)
+    on_commit_once(schedule_gap_computation)
 
 
 def catalogue_changed(sender, **kwargs) -> None:

@@ -9,11 +9,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from qualityhub.numbers import decimal_places, parse_number
+from qualityhub.numbers import parse_number
 from reports.choices import TaskStatus
 from reports.periods import Period
 
-from .rules import note_required_reason
+from .rules import comment_problem, note_required_reason, reporting_period_problem, value_problem
 from .selectors import DepartmentForm, QualitativeRow, ValueRow
 
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
@@ -106,7 +106,8 @@ class DepartmentReportForm(forms.Form):
                     else ""
                 )
                 self.initial[f"note_{key}"] = row.value.note if row.value else ""
-                self.initial[f"version_{key}"] = row.value.version if row.value else None
+                # 0: the page showed no value; saving then creates it, unless someone has since.
+                self.initial[f"version_{key}"] = row.value.version if row.value else 0
             self.value_rows.append(row)
         for row in sheet.qualitative_rows:
             if not (sheet.open and row.editable_state):
@@ -125,7 +126,7 @@ class DepartmentReportForm(forms.Form):
             if not self.is_bound:
                 self.initial[f"status_{key}"] = row.report.status if row.report else ""
                 self.initial[f"narrative_{key}"] = row.report.narrative if row.report else ""
-                self.initial[f"qversion_{key}"] = row.report.version if row.report else None
+                self.initial[f"qversion_{key}"] = row.report.version if row.report else 0
             self.qualitative_rows.append(row)
 
     def field(self, name: str, key: str):
@@ -146,32 +147,9 @@ class DepartmentReportForm(forms.Form):
             except ValidationError as exc:
                 self.add_error(name, exc)
                 continue
-            if value is not None:
-                if not indicator.in_range(value):
-                    low = (
-                        "—"
-                        if indicator.min_value is None
-                        else f"{indicator.min_value.normalize():f}"
-                    )
-                    high = (
-                        "—"
-                        if indicator.max_value is None
-                        else f"{indicator.max_value.normalize():f}"
-                    )
-                    self.add_error(
-                        name,
-                        _("应在 %(low)s 到 %(high)s 之间（单位：%(unit)s）。")
-                        % {"low": low, "high": high, "unit": indicator.unit or _("无")},
-                    )
-                    continue
-                if decimal_places(value) > indicator.decimals:
-                    self.add_error(
-                        name,
-                        _("最多保留 %(n)d 位小数。") % {"n": indicator.decimals}
-                        if indicator.decimals
-                        else _("应填写整数。"),
-                    )
-                    continue
+            if value is not None and (problem := value_problem(indicator, value)):
+                self.add_error(name, problem)
+                continue
             cleaned[name] = value
             previous = row.previous.value if row.previous else None
             reason = note_required_reason(row.target, previous, value)
@@ -196,11 +174,9 @@ class ReviewForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        action, comment = cleaned.get("action"), (cleaned.get("comment") or "").strip()
-        if action == "return" and not comment:
-            self.add_error("comment", _("退回时请填写退回意见，说明需要如何修改。"))
-        if action == "reopen" and not comment:
-            self.add_error("comment", _("重新打开已审核通过的数值时必须填写原因。"))
+        action, comment = cleaned.get("action"), cleaned.get("comment") or ""
+        if action and (problem := comment_problem(action, comment)):
+            self.add_error("comment", problem)
         return cleaned
 
 
@@ -216,6 +192,6 @@ class ReportingPeriodForm(forms.Form):
             period = Period.parse(text)
         except ValueError:
             raise ValidationError(_("请按季度填写期间，例如 2026Q3。")) from None
-        if period.kind != "Q":
-            raise ValidationError(_("请按季度填写期间，例如 2026Q3。"))
+        if problem := reporting_period_problem(period):
+            raise ValidationError(problem)
         return period

@@ -42,8 +42,8 @@ class RuleViolation(Exception):
         self.field = field
 
 
-def _plain(number: Decimal | None) -> str:
-    return "—" if number is None else f"{number.normalize():f}"
+def _plain(number: Decimal | int | None) -> str:
+    return "—" if number is None else f"{Decimal(str(number)).normalize():f}"
 
 
 def value_problem(indicator: Indicator, value: Decimal) -> str | None:

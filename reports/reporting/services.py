@@ -1,7 +1,24 @@
 """Writes to reported values and qualitative reports, and the review workflow.
 
-Every path (form, admin, import, catalogue, job) comes through here, so each change is validated
-the same way and lands in the row's history."""
+Every path that changes a department's figures — the department's form, the office's review, the
+admin, the import, the catalogue's published figures, the demo history — comes through here, so
+each change is checked by the same rules (``rules.py``), by the acting user's role, under the
+same optimistic lock, lands in the row's history with the path it came by, refreshes the
+dashboards and, when an approved figure appears, changes or goes, schedules the gap engine.
+
+Two kinds of value write:
+  - :func:`reported_value_save_draft` is a department's own entry: its reporter or reviewer only,
+    while the period is open, with the note rule, as a draft.
+  - :func:`reported_value_write` is the office's (or the system's: ``acting_user=None``): an
+    admin's correction, an imported or published figure, the demo history. It may approve.
+
+Both refuse a write from a stale copy. The writer says which version it read
+(``expected_version``): the row's version, ``0`` for "there was no value yet", or
+:data:`ANY_VERSION` for a file that replaces whatever is there (imports, the catalogue). A
+missing version (``None``, a form post without its version field) counts as stale, and so does
+"there was no value yet" once someone else has created it: of two people filling the same empty
+field, one saves and the other is told, with both figures shown.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +29,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
-from django.db import models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,9 +43,11 @@ from indicators.catalog import (
     to_decimal,
 )
 from indicators.models import Document, Indicator, Task
+from indicators.selectors import target_in_force
 from indicators.services import LoadReport, catalog_load
+from reports.access import require_department_member, require_office
 from reports.cache import bump_dashboard_version_on_commit
-from reports.choices import ChangeVia, ValueSource, ValueState
+from reports.choices import ChangeVia, PeriodStatus, ValueSource, ValueState
 from reports.gaps.tasks import schedule_gap_computation_on_commit
 from reports.models import (
     QualitativeReport,
@@ -39,6 +58,8 @@ from reports.models import (
 )
 from reports.periods import Period
 
+from . import rules
+from .rules import RuleViolation
 from .selectors import department_form, entry_is_open
 
 
@@ -49,20 +70,69 @@ class WorkflowError(Exception):
     """
 
 
-class StaleValueError(Exception):
-    """The row changed since the writer read it; ``current`` is the newer row."""
+class _AnyVersion:
+    def __repr__(self) -> str:
+        return "ANY_VERSION"
 
-    def __init__(self, current: ReportedValue | QualitativeReport):
+
+#: ``expected_version`` of a writer that replaces whatever is stored (imports, the catalogue).
+ANY_VERSION = _AnyVersion()
+
+
+def _shown(row) -> str:
+    if row is None:
+        return "—"
+    if isinstance(row, ReportedValue):
+        return "—" if row.value is None else f"{row.value.normalize():f}"
+    return row.get_status_display() or "—"
+
+
+class StaleValueError(Exception):
+    """The row changed since the writer read it (or the writer did not say what it read).
+
+    ``current`` is the row as it is now (``None`` if there is none); ``yours`` what the writer
+    tried to save, shown beside it.
+    """
+
+    def __init__(self, current: ReportedValue | QualitativeReport | None, *, yours: str = ""):
         self.current = current
-        if isinstance(current, ReportedValue):
-            shown = "—" if current.value is None else f"{current.value.normalize():f}"
+        mine = _("；您填写的：%(yours)s") % {"yours": yours} if yours else ""
+        if current is None:
+            message = _(
+                "页面缺少版本信息，无法确认是否基于最新数据%(mine)s，未保存。请核对后重新保存。"
+            ) % {"mine": mine}
         else:
-            shown = current.get_status_display() or "—"
-        who = getattr(current.updated_by, "username", "") or _("他人")
-        super().__init__(
-            _("该数值已被%(who)s修改（当前值：%(value)s），您的修改未保存，请核对后重新填写。")
-            % {"who": who, "value": shown}
-        )
+            what = _("该数值") if isinstance(current, ReportedValue) else _("该进展")
+            who = getattr(current.updated_by, "username", "") or _("他人")
+            message = _(
+                "%(what)s已被%(who)s修改（当前值：%(value)s%(mine)s），您的修改未保存，"
+                "请核对后重新填写。"
+            ) % {"what": what, "who": who, "value": _shown(current), "mine": mine}
+        super().__init__(message)
+
+    @property
+    def current_version(self) -> int:
+        """The version to carry in the form so that saving again is a deliberate overwrite."""
+        return self.current.version if self.current is not None else 0
+
+
+def _check_version(current, expected, *, yours: str = "") -> None:
+    """Refuse a write from a stale copy (see the module's docstring)."""
+    if expected is ANY_VERSION:
+        return
+    if expected is None:
+        raise StaleValueError(current, yours=yours)
+    if current is None:
+        return  # nothing stored: whatever the writer saw, there is nothing to overwrite
+    if current.version != expected:
+        raise StaleValueError(current, yours=yours)
+
+
+def _lock(model, **lookup):
+    return model.objects.select_for_update().filter(**lookup).first()
+
+
+# --- Reported values -----------------------------------------------------------------------
 
 
 def _record_change(
@@ -89,6 +159,106 @@ def _record_change(
     )
 
 
+def _after_value_change(old_state: str, new_state: str) -> None:
+    """Dashboards are rebuilt; the gap engine runs again when approved figures changed."""
+    bump_dashboard_version_on_commit()
+    if ValueState.APPROVED in (old_state, new_state):
+        schedule_gap_computation_on_commit()
+
+
+def _store_value(
+    *,
+    indicator: Indicator,
+    department: Department,
+    period: str,
+    value: Decimal | None,
+    note: str,
+    state: str | None,
+    source: str,
+    citation: tuple[Document | None, str, str],
+    acting_user,
+    via: str,
+    expected_version,
+    comment: str = "",
+    evidence: UploadedFile | None = None,
+    editable_only: bool = False,
+) -> tuple[ReportedValue | None, bool]:
+    """Create or update one value under lock; the checks of the caller have passed.
+
+    ``state=None`` keeps the state of a stored value (a new one is approved); ``citation`` is
+    (document, clause, quote) of a published figure, empty otherwise.
+    """
+    yours = "—" if value is None else f"{value.normalize():f}"
+    lookup = {"indicator": indicator, "department": department, "period": period}
+    rv = _lock(ReportedValue, **lookup)
+    if rv is None and value is None and not note and evidence is None:
+        return None, False  # nothing stored and nothing to store
+    if rv is not None:
+        new_state = state or rv.state
+        if editable_only:  # a department's draft: only the figure, note and evidence count
+            unchanged = rv.value == value and rv.note == note
+        else:
+            unchanged = (rv.value, rv.note, rv.state, rv.source) == (
+                value,
+                note,
+                new_state,
+                source,
+            ) and (rv.document_id, rv.clause, rv.quote) == (
+                citation[0].pk if citation[0] else None,
+                citation[1],
+                citation[2],
+            )
+        if unchanged and evidence is None:
+            return rv, False  # nothing would be overwritten, whatever version was read
+    _check_version(rv, expected_version, yours=yours)
+    if rv is None:
+        new_state = state or ValueState.APPROVED
+        document, clause, quote = citation
+        rv = ReportedValue(
+            **lookup,
+            value=value,
+            note=note,
+            state=new_state,
+            source=source,
+            document=document,
+            clause=clause,
+            quote=quote,
+            updated_by=acting_user,
+        )
+        if new_state == ValueState.APPROVED:
+            rv.reviewed_by, rv.reviewed_at = acting_user, timezone.now()
+        try:
+            with transaction.atomic():
+                rv.save()
+        except IntegrityError:
+            # Someone created this value since we looked: the first entry wins, this one is told.
+            raise StaleValueError(_lock(ReportedValue, **lookup), yours=yours) from None
+        if evidence is not None:
+            _attach_evidence(rv, evidence)
+        _record_change(
+            rv, old={}, action="create", via=via, acting_user=acting_user, comment=comment
+        )
+        _after_value_change("", rv.state)
+        return rv, True
+
+    if editable_only and not rv.is_editable:
+        raise WorkflowError(_("该数值%(state)s，不能修改。") % {"state": rv.get_state_display()})
+    old = {"value": rv.value, "note": rv.note, "state": rv.state}
+    rv.value, rv.note, rv.state, rv.source = value, note, new_state, source
+    rv.document, rv.clause, rv.quote = citation
+    rv.version += 1
+    rv.updated_by = acting_user
+    if new_state == ValueState.APPROVED and (old["state"] != new_state or old["value"] != value):
+        rv.reviewed_by, rv.reviewed_at = acting_user, timezone.now()
+    if evidence is not None:
+        _attach_evidence(rv, evidence)
+        comment = comment or _("上传佐证材料：%(name)s") % {"name": rv.evidence_name}
+    rv.save()
+    _record_change(rv, old=old, action="update", via=via, acting_user=acting_user, comment=comment)
+    _after_value_change(old["state"], rv.state)
+    return rv, True
+
+
 @transaction.atomic
 def reported_value_write(
     *,
@@ -97,77 +267,47 @@ def reported_value_write(
     period: str,
     value: Decimal | None,
     note: str = "",
-    state: str = ValueState.DRAFT,
-    source: str = ValueSource.FORM,
+    state: str | None = ValueState.APPROVED,
+    source: str = ValueSource.ADMIN,
     document: Document | None = None,
     clause: str = "",
     quote: str = "",
     acting_user: AbstractBaseUser | None,
-    via: str = ChangeVia.FORM,
-    expected_version: int | None = None,
+    via: str,
+    expected_version,
     comment: str = "",
-    evidence: UploadedFile | None = None,
-) -> tuple[ReportedValue, bool]:
-    """Create or update the value for indicator × department × period.
+) -> tuple[ReportedValue | None, bool]:
+    """The office's (or the system's) write of one figure: create it or update it.
 
-    Returns the row and whether anything changed. ``expected_version`` is the version the writer
-    last read; if the row has moved on since, :class:`StaleValueError` is raised and nothing is
-    written. A write that changes nothing records nothing.
+    ``state`` is ``approved`` (an imported, published or office-entered figure: the acting user
+    is recorded as its reviewer), ``draft``, or ``None`` to keep a stored value's state (an
+    admin's correction). Submitting and reviewing are workflow steps (:func:`row_submit`…), not
+    writes. Returns the row and whether anything changed; a write that changes nothing records
+    nothing.
     """
+    require_office(acting_user)
+    if state not in (ValueState.APPROVED, ValueState.DRAFT, None):
+        raise WorkflowError(_("提交、审核和退回须通过审核操作进行，不能直接设置状态。"))
     period = Period.parse(period).id
-    if value is not None:
-        value = Decimal(value)
-        if not indicator.in_range(value):
-            raise ValueError(
-                _("%(value)s 超出指标“%(indicator)s”的有效范围。")
-                % {"value": value, "indicator": indicator}
-            )
-    rv = (
-        ReportedValue.objects.select_for_update()
-        .filter(indicator=indicator, department=department, period=period)
-        .first()
+    value = None if value is None else Decimal(value)
+    rules.check_value(indicator, value)
+    citation = (document, clause, quote)
+    if source == ValueSource.PUBLISHED and not (document and clause and quote):
+        raise RuleViolation(_("公开发布的数值须注明出处文件、条款和原文。"), field="document")
+    return _store_value(
+        indicator=indicator,
+        department=department,
+        period=period,
+        value=value,
+        note=note,
+        state=state,
+        source=source,
+        citation=citation,
+        acting_user=acting_user,
+        via=via,
+        expected_version=expected_version,
+        comment=comment,
     )
-    if rv is None:
-        rv = ReportedValue.objects.create(
-            indicator=indicator,
-            department=department,
-            period=period,
-            value=value,
-            note=note,
-            state=state,
-            source=source,
-            document=document,
-            clause=clause,
-            quote=quote,
-            updated_by=acting_user,
-        )
-        if evidence is not None:
-            _attach_evidence(rv, evidence)
-        _record_change(
-            rv, old={}, action="create", via=via, acting_user=acting_user, comment=comment
-        )
-        bump_dashboard_version_on_commit()
-        return rv, True
-
-    if expected_version is not None and rv.version != expected_version:
-        raise StaleValueError(rv)
-    old = {"value": rv.value, "note": rv.note, "state": rv.state}
-    new = {"value": value, "note": note, "state": state}
-    citation_old = (rv.source, rv.document_id, rv.clause, rv.quote)
-    citation_new = (source, document.pk if document else None, clause, quote)
-    if old == new and citation_old == citation_new and evidence is None:
-        return rv, False
-    rv.value, rv.note, rv.state = value, note, state
-    rv.source, rv.document, rv.clause, rv.quote = source, document, clause, quote
-    rv.version += 1
-    rv.updated_by = acting_user
-    if evidence is not None:
-        _attach_evidence(rv, evidence)
-        comment = comment or _("上传佐证材料：%(name)s") % {"name": rv.evidence_name}
-    rv.save()
-    _record_change(rv, old=old, action="update", via=via, acting_user=acting_user, comment=comment)
-    bump_dashboard_version_on_commit()
-    return rv, True
 
 
 def _attach_evidence(rv: ReportedValue, evidence: UploadedFile) -> None:
@@ -186,6 +326,17 @@ def _check_period_open(period: Period) -> None:
         )
 
 
+def previous_figure(indicator: Indicator, department: Department, period: Period):
+    """The department's own figure for the period before, which the note rule compares with."""
+    return (
+        ReportedValue.objects.filter(
+            indicator=indicator, department=department, period=period.previous().id
+        )
+        .values_list("value", flat=True)
+        .first()
+    )
+
+
 @transaction.atomic
 def reported_value_save_draft(
     *,
@@ -198,42 +349,36 @@ def reported_value_save_draft(
     expected_version: int | None,
     evidence: UploadedFile | None = None,
     quarter: Period | None = None,
-) -> tuple[ReportedValue, bool]:
+) -> tuple[ReportedValue | None, bool]:
     """Save a department's figure as a draft (it must not be submitted or approved yet).
 
-    ``quarter`` is the form's quarter, whose closing also closes the annual and half-yearly
-    rows shown in it.
+    Only the department's own reporter or reviewer, while the period is open. ``quarter`` is the
+    form's quarter, whose closing also closes the annual and half-yearly rows shown in it.
+    Raises :class:`RuleViolation` (range, decimals, note), :class:`StaleValueError` or
+    :class:`WorkflowError`.
     """
-    _check_period_open(quarter or Period.parse(period))
-    existing = (
-        ReportedValue.objects.select_for_update()
-        .filter(indicator=indicator, department=department, period=period)
-        .first()
+    require_department_member(acting_user, department)
+    row_period = Period.parse(period)
+    _check_period_open(quarter or row_period)
+    rules.check_value(indicator, value)
+    target, _expired = target_in_force(
+        list(indicator.targets.select_related("document")), row_period.year
     )
-    if existing is not None:
-        if expected_version is not None and existing.version != expected_version:
-            raise StaleValueError(existing)
-        if existing.state not in (ValueState.DRAFT, ValueState.RETURNED):
-            raise WorkflowError(
-                _("该数值%(state)s，不能修改。") % {"state": existing.get_state_display()}
-            )
-        unchanged = existing.value == value and existing.note == note and evidence is None
-        if unchanged:
-            return existing, False
-    elif value is None and not note and evidence is None:
-        return None, False
-    return reported_value_write(
+    rules.check_note(target, previous_figure(indicator, department, row_period), value, note)
+    return _store_value(
         indicator=indicator,
         department=department,
-        period=period,
+        period=row_period.id,
         value=value,
         note=note,
         state=ValueState.DRAFT,
         source=ValueSource.FORM,
+        citation=(None, "", ""),
         acting_user=acting_user,
         via=ChangeVia.FORM,
         expected_version=expected_version,
         evidence=evidence,
+        editable_only=True,
     )
 
 
@@ -249,29 +394,30 @@ def qualitative_report_save_draft(
     acting_user: AbstractBaseUser,
     expected_version: int | None,
 ) -> tuple[QualitativeReport | None, bool]:
+    """Save a department's status and narrative for a task or qualitative indicator, as a draft.
+
+    The same rules of who, when and which version as :func:`reported_value_save_draft`.
+    """
+    require_department_member(acting_user, department)
     _check_period_open(Period.parse(period))
-    report = (
-        QualitativeReport.objects.select_for_update()
-        .filter(task=task, indicator=indicator, department=department, period=period)
-        .first()
-    )
+    lookup = {"task": task, "indicator": indicator, "department": department, "period": period}
+    report = _lock(QualitativeReport, **lookup)
+    _check_version(report, expected_version)
     if report is None:
         if not status and not narrative:
             return None, False
-        report = QualitativeReport.objects.create(
-            task=task,
-            indicator=indicator,
-            department=department,
-            period=period,
-            status=status,
-            narrative=narrative,
-            updated_by=acting_user,
+        report = QualitativeReport(
+            **lookup, status=status, narrative=narrative, updated_by=acting_user
         )
+        try:
+            with transaction.atomic():
+                report.save()
+        except IntegrityError:
+            raise StaleValueError(_lock(QualitativeReport, **lookup)) from None
         _record_qualitative(report, old={}, action="create", acting_user=acting_user)
+        bump_dashboard_version_on_commit()
         return report, True
-    if expected_version is not None and report.version != expected_version:
-        raise StaleValueError(report)
-    if report.state not in (ValueState.DRAFT, ValueState.RETURNED):
+    if not report.is_editable:
         raise WorkflowError(
             _("该进展%(state)s，不能修改。") % {"state": report.get_state_display()}
         )
@@ -283,6 +429,7 @@ def qualitative_report_save_draft(
     report.updated_by = acting_user
     report.save()
     _record_qualitative(report, old=old, action="update", acting_user=acting_user)
+    bump_dashboard_version_on_commit()
     return report, True
 
 
@@ -316,33 +463,40 @@ def _record_qualitative(
 def _transition(
     row: ReportedValue | QualitativeReport,
     *,
-    allowed_from: tuple[str, ...],
-    to: str,
     action: str,
     acting_user,
     comment: str = "",
     via: str = ChangeVia.FORM,
 ) -> ReportedValue | QualitativeReport:
-    """Move one row to a new workflow state, recording who did it and why."""
-    model: type[models.Model] = type(row)
-    locked = model.objects.select_for_update().get(pk=row.pk)
+    """Move one row along the workflow (``rules.TRANSITIONS``), recording who did it and why."""
+    if action == "submit":
+        require_department_member(acting_user, row.department)
+    else:
+        require_office(acting_user)
+    if problem := rules.comment_problem(action, comment):
+        raise WorkflowError(problem)
+    allowed_from, to = rules.TRANSITIONS[action]
+    locked = type(row).objects.select_for_update().get(pk=row.pk)
     if locked.state not in allowed_from:
         raise WorkflowError(
             _("“%(row)s”当前%(state)s，不能执行此操作。")
             % {"row": locked, "state": locked.get_state_display()}
         )
+    if action == "submit" and isinstance(locked, ReportedValue) and locked.value is None:
+        raise WorkflowError(_("“%(row)s”尚未填写数值，不能提交。") % {"row": locked})
+    if action == "submit" and isinstance(locked, QualitativeReport) and not locked.status:
+        raise WorkflowError(_("“%(row)s”尚未选择进展，不能提交。") % {"row": locked})
     old_state = locked.state
     now = timezone.now()
     locked.state = to
     locked.version += 1
     locked.updated_by = acting_user
-    if to == ValueState.SUBMITTED:
+    if action == "submit":
         locked.submitted_at, locked.submitted_by = now, acting_user
-    elif action in ("approve", "return", "reopen"):
+    else:
         locked.reviewed_at, locked.reviewed_by = now, acting_user
-        locked.review_comment = comment
+        locked.review_comment = comment.strip()
     locked.save()
-    bump_dashboard_version_on_commit()  # completeness and inbox counts changed
     if isinstance(locked, ReportedValue):
         ReportedValueChange.objects.create(
             reported_value=locked,
@@ -355,8 +509,9 @@ def _transition(
             new_note=locked.note,
             old_state=old_state,
             new_state=to,
-            comment=comment,
+            comment=comment.strip(),
         )
+        _after_value_change(old_state, to)
     else:
         _record_qualitative(
             locked,
@@ -364,71 +519,34 @@ def _transition(
             action=action,
             acting_user=acting_user,
             via=via,
-            comment=comment,
+            comment=comment.strip(),
         )
+        bump_dashboard_version_on_commit()  # completeness and inbox counts changed
     return locked
 
 
 @transaction.atomic
-def row_submit(row, *, acting_user):
-    if isinstance(row, ReportedValue) and row.value is None:
-        raise WorkflowError(_("“%(row)s”尚未填写数值，不能提交。") % {"row": row})
-    if isinstance(row, QualitativeReport) and not row.status:
-        raise WorkflowError(_("“%(row)s”尚未选择进展，不能提交。") % {"row": row})
-    return _transition(
-        row,
-        allowed_from=(ValueState.DRAFT, ValueState.RETURNED),
-        to=ValueState.SUBMITTED,
-        action="submit",
-        acting_user=acting_user,
-    )
+def row_submit(row, *, acting_user, via: str = ChangeVia.FORM):
+    """A department submits its figure (or report) for review."""
+    return _transition(row, action="submit", acting_user=acting_user, via=via)
 
 
 @transaction.atomic
-def row_approve(row, *, acting_user, comment: str = ""):
-    approved = _transition(
-        row,
-        allowed_from=(ValueState.SUBMITTED,),
-        to=ValueState.APPROVED,
-        action="approve",
-        acting_user=acting_user,
-        comment=comment,
-    )
-    if isinstance(approved, ReportedValue):
-        # Approved values feed the gap engine; a burst of approvals leads to one run.
-        schedule_gap_computation_on_commit()
-    return approved
+def row_approve(row, *, acting_user, comment: str = "", via: str = ChangeVia.FORM):
+    """The office approves a submitted row; approved figures feed the gap engine."""
+    return _transition(row, action="approve", acting_user=acting_user, comment=comment, via=via)
 
 
 @transaction.atomic
-def row_return(row, *, acting_user, comment: str):
-    if not comment.strip():
-        raise WorkflowError(_("退回时请填写退回意见，说明需要如何修改。"))
-    return _transition(
-        row,
-        allowed_from=(ValueState.SUBMITTED,),
-        to=ValueState.RETURNED,
-        action="return",
-        acting_user=acting_user,
-        comment=comment.strip(),
-    )
+def row_return(row, *, acting_user, comment: str, via: str = ChangeVia.FORM):
+    """The office returns a submitted row for correction, saying what to correct."""
+    return _transition(row, action="return", acting_user=acting_user, comment=comment, via=via)
 
 
 @transaction.atomic
-def row_reopen(row, *, acting_user, reason: str):
-    """Unlock an approved row for correction (the office only), stating why."""
-    if not reason.strip():
-        raise WorkflowError(_("重新打开已审核通过的数值时必须填写原因。"))
-    if isinstance(row, ReportedValue):
-        schedule_gap_computation_on_commit()  # it no longer counts
-    return _transition(
-        row,
-        allowed_from=(ValueState.APPROVED,),
-        to=ValueState.RETURNED,
-        action="reopen",
-        acting_user=acting_user,
-        comment=reason.strip(),
-    )
+def row_reopen(row, *, acting_user, reason: str, via: str = ChangeVia.FORM):
+    """The office unlocks an approved row for correction, stating why; it no longer counts."""
+    return _transition(row, action="reopen", acting_user=acting_user, comment=reason, via=via)
 
 
 @transaction.atomic
@@ -438,6 +556,7 @@ def department_submit(*, department: Department, quarter: Period, acting_user) -
     Refused, with the list of what is missing, unless every row the department reports has a
     value (or, for qualitative rows, a status). Returns how many rows were submitted.
     """
+    require_department_member(acting_user, department)
     _check_period_open(quarter)
     form = department_form(department, quarter)
     missing = [
@@ -452,7 +571,7 @@ def department_submit(*, department: Department, quarter: Period, acting_user) -
     rows = [r.value for r in form.value_rows] + [r.report for r in form.qualitative_rows]
     submitted = 0
     for row in rows:
-        if row.state in (ValueState.DRAFT, ValueState.RETURNED):
+        if row.is_editable:
             row_submit(row, acting_user=acting_user)
             submitted += 1
     if not submitted:
@@ -467,14 +586,30 @@ def department_submit(*, department: Department, quarter: Period, acting_user) -
 def reporting_period_set(
     *, period: Period, deadline: dt.date, status: str, acting_user
 ) -> ReportingPeriod:
-    """Open or close a period for entry and set its deadline (the office only)."""
-    if period.kind != "Q":
-        raise WorkflowError(_("填报期间按季度设置，例如 2026Q3。"))
+    """Open or close a quarter for entry and set its deadline (the office only)."""
+    require_office(acting_user)
+    if problem := rules.reporting_period_problem(period):
+        raise WorkflowError(problem)
+    if status not in PeriodStatus.values:
+        raise WorkflowError(_("无效的填报状态。"))
     reporting_period, _created = ReportingPeriod.objects.update_or_create(
         period=period.id,
         defaults={"deadline": deadline, "status": status, "changed_by": acting_user},
     )
+    bump_dashboard_version_on_commit()  # completeness depends on the deadline
     return reporting_period
+
+
+# --- Demo data -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def demo_values_remove() -> int:
+    """Delete every generated demo value (with its history, which is the demo's own)."""
+    deleted, _by_model = ReportedValue.objects.filter(source=ValueSource.DEMO).delete()
+    if deleted:
+        _after_value_change(ValueState.APPROVED, "")
+    return deleted
 
 
 # --- The catalogue's published figures ----------------------------------------------------------
@@ -577,6 +712,7 @@ def _published_values_load(catalog: Catalog, report: LoadReport, acting_user) ->
             quote=row["quote"],
             acting_user=acting_user,
             via=ChangeVia.CATALOG,
+            expected_version=ANY_VERSION,  # the fixtures are the source of these figures
         )
         outcome = "unchanged" if not changed else "created" if rv.version == 1 else "updated"
         report.add("reported values", outcome)

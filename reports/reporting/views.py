@@ -13,7 +13,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
 from departments.access import is_office
@@ -31,6 +31,7 @@ from reports.models import QualitativeReport, ReportedValue, ReportingPeriod
 from reports.periods import Period
 
 from .forms import DepartmentReportForm, ReportingPeriodForm, ReviewForm
+from .rules import RuleViolation
 from .selectors import (
     completeness,
     default_reporting_period,
@@ -145,7 +146,10 @@ def _post_department_form(request, department, quarter, sheet):
             # Keep what was typed, show the newer value, and take the newer version: saving
             # again is then a deliberate overwrite by someone who has seen the other change.
             form.add_error(f"value_{key}", str(exc))
-            data[f"version_{key}"] = exc.current.version
+            data[f"version_{key}"] = exc.current_version
+            continue
+        except RuleViolation as exc:
+            form.add_error(f"{exc.field}_{key}", str(exc))
             continue
         except WorkflowError as exc:
             form.add_error(f"value_{key}", str(exc))
@@ -172,7 +176,7 @@ def _post_department_form(request, department, quarter, sheet):
                 )
         except StaleValueError as exc:
             form.add_error(f"status_{key}", str(exc))
-            data[f"qversion_{key}"] = exc.current.version
+            data[f"qversion_{key}"] = exc.current_version
             continue
         except WorkflowError as exc:
             form.add_error(f"status_{key}", str(exc))
@@ -281,7 +285,10 @@ def _review(request, row, detail_url: str):
     except WorkflowError as exc:
         messages.error(request, str(exc))
     next_url = request.POST.get("next") or ""
-    return redirect(next_url if next_url.startswith("/reports/") else detail_url)
+    safe = next_url.startswith("/reports/") and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}
+    )
+    return redirect(next_url if safe else detail_url)
 
 
 @office_required

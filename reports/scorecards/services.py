@@ -46,26 +46,53 @@ def scorecard_run_create(
 def scorecard_render(
     *, department: Department, quarter: Period, run: ScorecardRun | None = None
 ) -> Scorecard:
-    """Build, render and store one scorecard; the row is written last, in one transaction."""
+    """Build, render and store one scorecard (see :func:`scorecard_store`)."""
     data = scorecard_data(department, quarter)
     created = timezone.now()
     html = render_html(data, created_at=created)
     pdf = render_pdf(html)
     xlsx = render_xlsx(data)
     _pause_for_tests(department)
+    return scorecard_store(
+        department=department,
+        quarter=quarter,
+        data=data,
+        html=html,
+        pdf=pdf,
+        xlsx=xlsx,
+        run=run,
+        created=created,
+    )
+
+
+@transaction.atomic
+def scorecard_store(
+    *,
+    department: Department,
+    quarter: Period,
+    data: dict,
+    html: str,
+    pdf: bytes,
+    xlsx: bytes,
+    run: ScorecardRun | None = None,
+    created=None,
+) -> Scorecard:
+    """Keep a rendering as a snapshot. The files are saved first and the row last, in one
+    transaction, so an interrupted rendering leaves no snapshot (only files that
+    ``clean_media`` removes)."""
+    created = created or timezone.now()
     stem = f"{department.code}-{quarter.id}-{created:%Y%m%d%H%M%S%f}"
-    with transaction.atomic():
-        scorecard = Scorecard(
-            run=run,
-            department=department,
-            period=quarter.id,
-            data=data,
-            fingerprint=fingerprint(data),
-            html=html,
-        )
-        scorecard.pdf.save(f"{stem}.pdf", ContentFile(pdf), save=False)
-        scorecard.xlsx.save(f"{stem}.xlsx", ContentFile(xlsx), save=False)
-        scorecard.save()
+    scorecard = Scorecard(
+        run=run,
+        department=department,
+        period=quarter.id,
+        data=data,
+        fingerprint=fingerprint(data),
+        html=html,
+    )
+    scorecard.pdf.save(f"{stem}.pdf", ContentFile(pdf), save=False)
+    scorecard.xlsx.save(f"{stem}.xlsx", ContentFile(xlsx), save=False)
+    scorecard.save()
     return scorecard
 
 

@@ -1,8 +1,6 @@
 """The office opens the overview, filters by document, opens an indicator, sees its chart
 with the target line."""
 
-from decimal import Decimal
-
 import pytest
 from playwright.sync_api import expect
 
@@ -11,8 +9,7 @@ from departments.models import Department
 from departments.services import membership_set
 from indicators.models import Indicator
 from reports.gaps.services import gaps_compute
-from reports.models import ReportedValue
-from tests.factories import UserFactory
+from tests.factories import UserFactory, reported_value
 
 
 @pytest.mark.django_db(transaction=True)
@@ -24,9 +21,7 @@ def test_office_filters_the_overview_and_opens_an_indicator_chart(
     amr = Department.objects.get(code="AMR")
     mfg = Indicator.objects.get(code="MFG_PRODUCT_PASS_RATE")
     for period, value in (("2024Q2", "93.9"), ("2024Q3", "94.2"), ("2024Q4", "94.4")):
-        ReportedValue.objects.create(
-            indicator=mfg, department=amr, period=period, value=Decimal(value), state="approved"
-        )
+        reported_value(indicator=mfg, department=amr, period=period, value=value, state="approved")
     gaps_compute()
 
     page.goto(f"{live_server.url}/accounts/login/")

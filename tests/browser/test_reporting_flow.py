@@ -11,8 +11,8 @@ from departments.models import Department
 from departments.services import membership_set
 from indicators.models import Indicator
 from reports.choices import ValueState
-from reports.models import ReportedValue, ReportingPeriod
-from tests.factories import UserFactory
+from reports.models import ReportedValue
+from tests.factories import UserFactory, reporting_period
 
 QUARTER = "2026Q3"
 PASSWORD = "pw-for-tests"
@@ -24,7 +24,7 @@ def accounts(reload_catalog):
     membership_set(user=alice, role=Role.REPORTER, department=Department.objects.get(code="AGRI"))
     olivia = UserFactory(username="olivia")
     membership_set(user=olivia, role=Role.OFFICE)
-    ReportingPeriod.objects.create(period=QUARTER, deadline=dt.date(2099, 1, 15))
+    reporting_period(QUARTER, deadline=dt.date(2099, 1, 15), office=olivia)
     return alice, olivia
 
 

@@ -55,11 +55,14 @@ def agri_brands():
 
 
 def form_data(*rows, action="save", **extra) -> dict:
-    """POST data for the department form: rows are (indicator, value, note[, version])."""
+    """POST data for the department form: rows are (indicator, value, note[, version]).
+
+    The version is what the page carried: 0 when it showed no value yet.
+    """
     data = {"action": action, **extra}
     for row in rows:
         indicator, value, note, *version = row
         data[f"value_{indicator.pk}"] = value
         data[f"note_{indicator.pk}"] = note
-        data[f"version_{indicator.pk}"] = version[0] if version else ""
+        data[f"version_{indicator.pk}"] = version[0] if version else 0
     return data

@@ -12,8 +12,10 @@ from django.urls import reverse
 
 from indicators.models import Indicator, Task
 from reports.choices import ValueState
+from reports.exchange.services import import_job_check, import_job_create
 from reports.models import QualitativeReport, ReportedValue
-from reports.reporting.services import row_submit
+from reports.reporting.services import reported_value_save_draft, row_submit
+from tests.factories import qualitative_report, reported_value, scorecard
 from tests.reports.conftest import QUARTER, form_data
 
 pytestmark = pytest.mark.django_db
@@ -24,61 +26,54 @@ LOGIN = "login"
 
 @pytest.fixture
 def world(people, agri_rate):
-    """A submitted 农牧厅 value with evidence, a submitted 知识产权局 value, and a task report."""
+    """A submitted 农牧厅 value with evidence, a submitted 知识产权局 value, a task report, a
+    scorecard and an import job, all made through the services."""
     agri = people.owner.membership.department
     ipa = people.outsider.membership.department
-    rv = ReportedValue.objects.create(
-        indicator=agri_rate, department=agri, period=QUARTER, value=Decimal("98.4")
-    )
-    rv.evidence.save("x.pdf", SimpleUploadedFile("x.pdf", b"%PDF"), save=False)
-    rv.evidence_name = "x.pdf"
-    rv.save()
-    rv = row_submit(rv, acting_user=people.owner)
-    ipa_value = row_submit(
-        ReportedValue.objects.create(
-            indicator=Indicator.objects.get(code="GEOGRAPHICAL_INDICATIONS"),
-            department=ipa,
-            period=QUARTER,
-            value=Decimal("420"),
-        ),
-        acting_user=people.outsider,
-    )
-    task = Task.objects.filter(responsibilities__department__code="AGRI").first()
-    report = row_submit(
-        QualitativeReport.objects.create(
-            task=task, department=agri, period="2025Q4", status="in_progress", narrative="x"
-        ),
-        acting_user=people.owner,
-    )
-    from django.core.files.base import ContentFile
-
-    from reports.models import Scorecard, ScorecardRun
-
-    run = ScorecardRun.objects.create(
-        period=QUARTER, department=agri, total=1, created_by=people.owner
-    )
-    scorecard = Scorecard(
-        run=run,
+    rv, _ = reported_value_save_draft(
+        indicator=agri_rate,
         department=agri,
         period=QUARTER,
-        data={"rows": []},
-        fingerprint="x",
-        html="<html><body>记分卡快照</body></html>",
+        value=Decimal("98.4"),
+        note="",
+        evidence=SimpleUploadedFile("x.pdf", b"%PDF-1.4 evidence"),
+        acting_user=people.owner,
+        expected_version=0,
     )
-    scorecard.pdf.save("s.pdf", ContentFile(b"%PDF-1.4"), save=False)
-    scorecard.xlsx.save("s.xlsx", ContentFile(b"PK"), save=False)
-    scorecard.save()
-    from reports.models import ImportJob
-
-    job = ImportJob(filename="x.csv", status="previewed", created_by=people.office)
-    job.file.save("x.csv", ContentFile(b"indicator,department,period,value\n"), save=False)
-    job.save()
+    rv = row_submit(rv, acting_user=people.owner)
+    ipa_value = reported_value(
+        indicator=Indicator.objects.get(code="GEOGRAPHICAL_INDICATIONS"),
+        department=ipa,
+        period=QUARTER,
+        value="420",
+        state="submitted",
+        reporter=people.outsider,
+    )
+    report = qualitative_report(
+        task=Task.objects.filter(responsibilities__department__code="AGRI").first(),
+        department=agri,
+        period="2025Q4",
+        status="in_progress",
+        narrative="x",
+        state="submitted",
+        reporter=people.owner,
+    )
+    snapshot = scorecard(department=agri, period=QUARTER, created_by=people.owner)
+    job = import_job_create(
+        upload=SimpleUploadedFile(
+            "x.csv", b"indicator,department,period,value\nMFG_PRODUCT_PASS_RATE,AMR,2024Q3,93\n"
+        ),
+        department=None,
+        acting_user=people.office,
+    )
+    import_job_check(job)
+    run, scorecard_ = snapshot.run, snapshot
     return {
         "value": rv,
         "ipa_value": ipa_value,
         "report": report,
         "run": run,
-        "scorecard": scorecard,
+        "scorecard": scorecard_,
         "job": job,
     }
 

@@ -16,6 +16,7 @@ from departments.models import Department
 from indicators.models import Indicator
 from reports.gaps.services import gaps_compute
 from reports.models import GapResult, ReportedValue
+from tests.factories import reported_value
 
 pytestmark = pytest.mark.django_db
 OVERVIEW = reverse("reports:overview")
@@ -27,9 +28,7 @@ def history(catalog):
     amr = Department.objects.get(code="AMR")
     mfg = Indicator.objects.get(code="MFG_PRODUCT_PASS_RATE")
     for period, value in (("2024Q2", "93.9"), ("2024Q3", "94.2"), ("2024Q4", "94.4")):
-        ReportedValue.objects.create(
-            indicator=mfg, department=amr, period=period, value=Decimal(value), state="approved"
-        )
+        reported_value(indicator=mfg, department=amr, period=period, value=value, state="approved")
     gaps_compute()
     return mfg
 
@@ -128,13 +127,7 @@ def test_an_indicator_page_of_2016_shows_the_historical_wording_and_todays_depar
 
 def test_reporters_see_only_their_departments_data_on_indicator_pages(history, people, login):
     ipa = Department.objects.get(code="IPA")
-    ReportedValue.objects.create(
-        indicator=history,
-        department=ipa,
-        period="2024Q4",
-        value=Decimal("77.7"),
-        state="draft",
-    )
+    reported_value(indicator=history, department=ipa, period="2024Q4", value="77.7")
     client = login(people.owner)  # 农牧厅
     page = client.get(reverse("reports:indicator", args=[history.code]) + "?department=AMR")
     html = page.content.decode()

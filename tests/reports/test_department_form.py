@@ -1,5 +1,6 @@
 """The department's quarterly form, through the test client."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -8,6 +9,7 @@ from django.urls import reverse
 from reports.choices import ValueState
 from reports.models import ReportedValue
 from reports.reporting.services import row_approve, row_return
+from tests.factories import reported_value, reporting_period
 from tests.reports.conftest import QUARTER, form_data
 
 pytestmark = pytest.mark.django_db
@@ -18,12 +20,12 @@ URL = reverse("reports:form") + f"?period={QUARTER}"
 def test_the_form_lists_the_departments_rows_with_unit_target_and_previous_value(
     people, login, agri_rate
 ):
-    ReportedValue.objects.create(
+    reported_value(
         indicator=agri_rate,
         department=people.owner.membership.department,
         period="2026Q2",
-        value=Decimal("97.2"),
-        state=ValueState.APPROVED,
+        value="97.2",
+        state="approved",
     )
     page = login(people.owner).get(URL).content.decode()
     assert "农畜产品质量安全例行监测合格率" in page
@@ -79,12 +81,12 @@ def test_a_whole_number_indicator_refuses_decimals(people, login, agri_brands):
 
 
 def test_a_value_moving_away_from_the_target_needs_a_note(people, login, agri_rate):
-    ReportedValue.objects.create(
+    reported_value(
         indicator=agri_rate,
         department=people.owner.membership.department,
         period="2026Q2",
-        value=Decimal("97.5"),
-        state=ValueState.APPROVED,
+        value="97.5",
+        state="approved",
     )
     client = login(people.owner)
     page = client.post(URL, form_data((agri_rate, "96.9", ""))).content.decode()
@@ -109,12 +111,8 @@ def test_submit_is_refused_until_every_row_is_filled(people, login, agri_rate, a
 
 def test_submitted_and_approved_values_are_not_editable_fields(people, login, agri_rate):
     department = people.owner.membership.department
-    rv = ReportedValue.objects.create(
-        indicator=agri_rate,
-        department=department,
-        period=QUARTER,
-        value=Decimal("98"),
-        state=ValueState.SUBMITTED,
+    rv = reported_value(
+        indicator=agri_rate, department=department, period=QUARTER, value="98", state="submitted"
     )
     client = login(people.owner)
     assert f'name="value_{agri_rate.pk}"' not in client.get(URL).content.decode()
@@ -128,12 +126,12 @@ def test_submitted_and_approved_values_are_not_editable_fields(people, login, ag
 
 
 def test_a_returned_value_is_editable_again_with_the_comment_shown(people, login, agri_rate):
-    rv = ReportedValue.objects.create(
+    rv = reported_value(
         indicator=agri_rate,
         department=people.owner.membership.department,
         period=QUARTER,
-        value=Decimal("9.82"),
-        state=ValueState.SUBMITTED,
+        value="9.82",
+        state="submitted",
     )
     row_return(rv, acting_user=people.office, comment="疑似小数点错位，请核实")
     page = login(people.owner).get(URL).content.decode()
@@ -148,9 +146,7 @@ def test_the_reviewer_of_the_same_department_can_save_and_submit(people, login, 
 
 
 def test_a_closed_period_is_read_only(people, login, agri_rate):
-    from reports.models import ReportingPeriod
-
-    ReportingPeriod.objects.create(period=QUARTER, deadline="2026-10-15", status="closed")
+    reporting_period(QUARTER, deadline=dt.date(2026, 10, 15), status="closed")
     client = login(people.owner)
     page = client.get(URL).content.decode()
     assert "已截止填报" in page and f'name="value_{agri_rate.pk}"' not in page

@@ -15,6 +15,7 @@ from reports.exchange.checking import parse_values_file
 from reports.exchange.exports import export_values
 from reports.exchange.services import import_values
 from reports.models import ReportedValue
+from tests.factories import reported_value
 
 pytestmark = pytest.mark.django_db
 
@@ -23,22 +24,13 @@ pytestmark = pytest.mark.django_db
 def values(catalog):
     amr = Department.objects.get(code="AMR")
     mfg = Indicator.objects.get(code="MFG_PRODUCT_PASS_RATE")
-    ReportedValue.objects.create(
-        indicator=mfg,
-        department=amr,
-        period="2024Q3",
-        value=Decimal("93.9"),
-        note='=HYPERLINK("http://x")',
-        state="approved",
-    )
-    ReportedValue.objects.create(
-        indicator=mfg,
-        department=amr,
-        period="2024Q4",
-        value=Decimal("94.2"),
-        note="-5 批次复检",
-        state="approved",
-    )
+    for period, value, note in (
+        ("2024Q3", "93.9", '=HYPERLINK("http://x")'),
+        ("2024Q4", "94.2", "-5 批次复检"),
+    ):
+        reported_value(
+            indicator=mfg, department=amr, period=period, value=value, note=note, state="approved"
+        )
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])

@@ -8,9 +8,10 @@ from django.core.management import call_command
 
 from indicators.models import Indicator
 from reports.gaps.services import gaps_compute, lead_departments
-from reports.gaps.tasks import DEBOUNCE_KEY
-from reports.models import GapResult, ReportedValue
-from reports.reporting.services import row_approve, row_submit
+from reports.gaps.tasks import DEBOUNCE_KEY, schedule_gap_computation
+from reports.models import GapResult
+from reports.reporting.services import row_approve
+from tests.factories import reported_value
 from tests.reports.conftest import QUARTER
 
 pytestmark = pytest.mark.django_db
@@ -55,10 +56,14 @@ def test_running_twice_gives_the_same_rows(catalog):
 
 def test_only_approved_values_count_by_default(people, agri_rate):
     department = people.owner.membership.department
-    rv = ReportedValue.objects.create(
-        indicator=agri_rate, department=department, period=QUARTER, value=Decimal("97")
+    reported_value(
+        indicator=agri_rate,
+        department=department,
+        period=QUARTER,
+        value="97",
+        state="submitted",
+        reporter=people.owner,
     )
-    row_submit(rv, acting_user=people.owner)
     gaps_compute()
     assert not GapResult.objects.filter(indicator=agri_rate, period=QUARTER).exists()
     gaps_compute(include_submitted=True)
@@ -82,20 +87,24 @@ def test_an_approval_schedules_one_debounced_computation(
     people, agri_rate, django_capture_on_commit_callbacks
 ):
     department = people.owner.membership.department
-    values = []
-    for period in ("2026Q1", "2026Q2"):
-        rv = ReportedValue.objects.create(
-            indicator=agri_rate, department=department, period=period, value=Decimal("97")
+    values = [
+        reported_value(
+            indicator=agri_rate,
+            department=department,
+            period=period,
+            value="97",
+            state="submitted",
+            reporter=people.owner,
         )
-        values.append(row_submit(rv, acting_user=people.owner))
+        for period in ("2026Q1", "2026Q2")
+    ]
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         for rv in values:
             row_approve(rv, acting_user=people.office)
-    from reports.gaps.tasks import schedule_gap_computation
 
-    assert [c for c in callbacks if c is schedule_gap_computation] == [schedule_gap_computation] * 2
-    # Celery runs eagerly in logic tests: the first callback ran the computation at once,
-    # the second found a run already scheduled and did nothing more.
+    # Two approvals in one transaction ask for the computation once; Celery runs eagerly in
+    # logic tests, so it ran at the commit.
+    assert [c for c in callbacks if c == schedule_gap_computation] == [schedule_gap_computation]
     assert GapResult.objects.filter(indicator=agri_rate, period="2026Q2").exists()
 
 

@@ -1,7 +1,5 @@
 """Pinned query counts: list pages must not grow with the number of rows (no N+1)."""
 
-from decimal import Decimal
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -10,7 +8,7 @@ from django.urls import reverse
 from departments.models import Department
 from indicators.models import Indicator
 from reports.models import ReportedValue
-from reports.reporting.services import row_submit
+from tests.factories import reported_value
 from tests.reports.conftest import QUARTER
 
 pytestmark = pytest.mark.django_db
@@ -26,10 +24,13 @@ def _submit_values(people, n: int) -> None:
     departments = list(Department.objects.current().order_by("code")[:n])
     indicator = Indicator.objects.get(code="MFG_PRODUCT_PASS_RATE")
     for department in departments:
-        rv = ReportedValue.objects.create(
-            indicator=indicator, department=department, period=QUARTER, value=Decimal("95")
+        reported_value(
+            indicator=indicator,
+            department=department,
+            period=QUARTER,
+            value="95",
+            state="submitted",
         )
-        row_submit(rv, acting_user=people.office)
 
 
 def test_the_inbox_does_not_query_per_row(people, login, django_assert_num_queries):

@@ -1,7 +1,6 @@
 """The office's side: review, inbox, bulk approval, reopening, periods and completeness."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -15,6 +14,7 @@ from reports.reporting.services import (
     row_return,
     row_submit,
 )
+from tests.factories import reported_value, reporting_period
 from tests.reports.conftest import QUARTER
 
 pytestmark = pytest.mark.django_db
@@ -23,13 +23,17 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def submitted(people, agri_rate, agri_brands):
     department = people.owner.membership.department
-    rows = [
-        ReportedValue.objects.create(
-            indicator=indicator, department=department, period=QUARTER, value=value
+    return [
+        reported_value(
+            indicator=indicator,
+            department=department,
+            period=QUARTER,
+            value=value,
+            state="submitted",
+            reporter=people.owner,
         )
-        for indicator, value in ((agri_rate, Decimal("98.4")), (agri_brands, Decimal("12")))
+        for indicator, value in ((agri_rate, "98.4"), (agri_brands, "12"))
     ]
-    return [row_submit(rv, acting_user=people.owner) for rv in rows]
 
 
 def test_the_workflow_moves_draft_submitted_returned_submitted_approved(people, submitted):
@@ -41,6 +45,7 @@ def test_the_workflow_moves_draft_submitted_returned_submitted_approved(people, 
     assert rv.state == ValueState.APPROVED and rv.reviewed_by == people.office
     actions = list(rv.changes.values_list("action", "old_state", "new_state"))
     assert actions == [
+        ("create", "", "draft"),
         ("submit", "draft", "submitted"),
         ("return", "submitted", "returned"),
         ("submit", "returned", "submitted"),
@@ -106,7 +111,7 @@ def test_the_office_opens_and_closes_a_period_with_a_deadline(people, login):
 def test_completeness_counts_expected_submitted_and_approved_with_timeliness(
     people, login, submitted
 ):
-    ReportingPeriod.objects.create(period=QUARTER, deadline=dt.date(2099, 1, 1))
+    reporting_period(QUARTER, deadline=dt.date(2099, 1, 1))
     row_approve(submitted[0], acting_user=people.office)
     page = login(people.office).get(reverse("reports:completeness") + f"?period={QUARTER}")
     html = page.content.decode()
@@ -117,7 +122,7 @@ def test_completeness_counts_expected_submitted_and_approved_with_timeliness(
 
 
 def test_a_late_submission_is_marked_late(people, login, submitted):
-    ReportingPeriod.objects.create(period=QUARTER, deadline=dt.date(2000, 1, 1))
+    reporting_period(QUARTER, deadline=dt.date(2000, 1, 1))
     html = login(people.office).get(reverse("reports:completeness") + f"?period={QUARTER}")
     row = html.content.decode().split('data-department="AGRI"')[1].split("</tr>")[0]
     assert "逾期报送" in row
@@ -138,7 +143,7 @@ def test_qualitative_reports_follow_the_same_workflow(people, login):
         status="in_progress",
         narrative="已完成追溯平台部署",
         acting_user=people.owner,
-        expected_version=None,
+        expected_version=0,
     )
     report = row_submit(report, acting_user=people.owner)
     report = row_approve(report, acting_user=people.office)

@@ -7,9 +7,10 @@ from django.db import transaction
 from indicators.selectors import departments_with_responsibilities
 from reports.choices import ChangeVia, ValueSource, ValueState
 from reports.gaps.services import gaps_compute
-from reports.models import ReportedValue, ReportedValueChange
+from reports.models import ReportedValue
 from reports.periods import Period
 from reports.reporting.selectors import department_forms
+from reports.reporting.services import demo_values_remove, reported_value_write
 
 DEMO_NOTE = "演示数据：自动生成的历史数值，非真实填报。"
 
@@ -29,8 +30,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, remove=False, start="2023Q1", end="2026Q2", seed=2025, **options):
         if remove:
-            with transaction.atomic():
-                deleted, _ = ReportedValue.objects.filter(source=ValueSource.DEMO).delete()
+            deleted = demo_values_remove()
             gaps_compute()
             self.stdout.write(self.style.SUCCESS(f"demo data removed ({deleted} rows)"))
             return
@@ -44,8 +44,10 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _generate(self, start: Period, end: Period, rng: random.Random) -> int:
+        """Demo values go through the same service as any other figure (checked, recorded in
+        the history as a job's), and never replace a value that exists."""
         existing = set(ReportedValue.objects.values_list("indicator_id", "department_id", "period"))
-        new, quarter, step = [], start, 0
+        created, quarter, step = 0, start, 0
         trends: dict[tuple, tuple[float, float]] = {}
         departments = departments_with_responsibilities()
         while quarter <= end:
@@ -56,36 +58,22 @@ class Command(BaseCommand):
                     if key in existing or row.target is None or row.target.value is None:
                         continue
                     existing.add(key)
-                    value = self._value(row, department, step, trends, rng)
-                    new.append(
-                        ReportedValue(
-                            indicator=row.indicator,
-                            department=department,
-                            period=row.period.id,
-                            value=value,
-                            note=DEMO_NOTE,
-                            state=ValueState.APPROVED,
-                            source=ValueSource.DEMO,
-                        )
+                    reported_value_write(
+                        indicator=row.indicator,
+                        department=department,
+                        period=row.period.id,
+                        value=self._value(row, department, step, trends, rng),
+                        note=DEMO_NOTE,
+                        state=ValueState.APPROVED,
+                        source=ValueSource.DEMO,
+                        acting_user=None,
+                        via=ChangeVia.JOB,
+                        expected_version=0,
+                        comment="demo_history",
                     )
+                    created += 1
             quarter, step = quarter.next(), step + 1
-        created = ReportedValue.objects.bulk_create(new, batch_size=2000)
-        ReportedValueChange.objects.bulk_create(
-            [
-                ReportedValueChange(
-                    reported_value=rv,
-                    via=ChangeVia.JOB,
-                    action="demo",
-                    new_value=rv.value,
-                    new_note=rv.note,
-                    new_state=rv.state,
-                    comment="demo_history",
-                )
-                for rv in created
-            ],
-            batch_size=2000,
-        )
-        return len(created)
+        return created
 
     @staticmethod
     def _value(row, department, step, trends, rng) -> Decimal:
