@@ -58,7 +58,16 @@ def world(people, agri_rate):
         state="submitted",
         reporter=people.owner,
     )
+    ipa_report = qualitative_report(
+        task=Task.objects.filter(responsibilities__department__code="IPA").first(),
+        department=ipa,
+        period="2025Q4",
+        status="in_progress",
+        narrative="y",
+        reporter=people.outsider,
+    )
     snapshot = scorecard(department=agri, period=QUARTER, created_by=people.owner)
+    ipa_scorecard = scorecard(department=ipa, period=QUARTER, created_by=people.outsider)
     job = import_job_create(
         upload=SimpleUploadedFile(
             "x.csv", b"indicator,department,period,value\nMFG_PRODUCT_PASS_RATE,AMR,2024Q3,93\n"
@@ -74,6 +83,8 @@ def world(people, agri_rate):
         "report": report,
         "run": run,
         "scorecard": scorecard_,
+        "ipa_report": ipa_report,
+        "ipa_scorecard": ipa_scorecard,
         "job": job,
     }
 
@@ -473,6 +484,112 @@ CASES = {
             "anonymous": LOGIN,
         },
     ),
+    "other_departments_qualitative_detail": (
+        "get",
+        lambda w: reverse("reports:qualitative_detail", args=[w["ipa_report"].pk]),
+        None,
+        {
+            "owner": 404,
+            "reviewer": 404,
+            "outsider": 200,
+            "office": 200,
+            "admin": 200,
+            "anonymous": LOGIN,
+        },
+    ),
+    "other_departments_value_review": (
+        "post",
+        lambda w: reverse("reports:value_review", args=[w["ipa_value"].pk]),
+        lambda w: {"action": "return", "comment": "forged"},
+        {
+            "owner": 404,
+            "reviewer": 404,
+            "outsider": 404,
+            "office": 302,
+            "admin": 302,
+            "anonymous": LOGIN,
+        },
+    ),
+    "missing_value_detail": (
+        "get",
+        lambda w: reverse("reports:value_detail", args=[987654321]),
+        None,
+        {
+            "owner": 404,
+            "reviewer": 404,
+            "outsider": 404,
+            "office": 404,
+            "admin": 404,
+            "anonymous": LOGIN,
+        },
+    ),
+    "other_departments_scorecard_xlsx": (
+        "get",
+        lambda w: reverse("reports:scorecard_file", args=[w["ipa_scorecard"].pk, "xlsx"]),
+        None,
+        {
+            "owner": 404,
+            "reviewer": 404,
+            "outsider": 200,
+            "office": 200,
+            "admin": 200,
+            "anonymous": LOGIN,
+        },
+    ),
+    "other_departments_page": (
+        "get",
+        lambda w: reverse("reports:department", args=["IPA"]),
+        None,
+        {
+            "owner": 404,
+            "reviewer": 404,
+            "outsider": 200,
+            "office": 200,
+            "admin": 200,
+            "anonymous": LOGIN,
+        },
+    ),
+    "import_job_discard": (
+        "post",
+        lambda w: reverse("reports:import_job", args=[w["job"].pk]),
+        lambda w: {"action": "discard"},
+        {
+            "owner": 404,
+            "reviewer": 404,
+            "outsider": 404,
+            "office": 302,
+            "admin": 302,
+            "anonymous": LOGIN,
+        },
+    ),
+    "indicator_download_xlsx": (
+        "get",
+        lambda w: reverse(
+            "reports:indicator_download", args=["AGRI_PRODUCT_SAFETY_PASS_RATE", "xlsx"]
+        ),
+        None,
+        {
+            "owner": 200,
+            "reviewer": 200,
+            "outsider": 200,
+            "office": 200,
+            "admin": 200,
+            "anonymous": LOGIN,
+        },
+    ),
+    "admin_value_change": (
+        "get",
+        lambda w: reverse("admin:reports_reportedvalue_change", args=[w["value"].pk]),
+        None,
+        {
+            "owner": 302,
+            "reviewer": 302,
+            "outsider": 302,
+            "office": 302,
+            "admin": 200,
+            "anonymous": 302,
+        },
+    ),
     "admin_index": (
         "get",
         lambda w: reverse("admin:index"),
@@ -543,9 +660,8 @@ def test_access_matrix(case, user_kind, people, login, world):
         # A department user can only ever start a rendering of its own department.
         from reports.models import ScorecardRun
 
-        assert (
-            ScorecardRun.objects.filter(created_by=people.outsider).get().department.code == "IPA"
-        )
+        started = ScorecardRun.objects.filter(created_by=people.outsider).latest("created_at")
+        assert started.department.code == "IPA" and started.pk != world["ipa_scorecard"].run_id
 
 
 def test_every_url_of_the_app_is_in_the_matrix():
