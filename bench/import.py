@@ -139,7 +139,7 @@ def run_project(path: Path) -> dict:
         username="bench-admin", defaults={"is_superuser": True, "is_staff": True}
     )
     started = time.perf_counter()
-    preview = parse_values_file(path.read_bytes(), path.name, user=user)
+    preview = parse_values_file(path.read_bytes(), path.name)
     checked = time.perf_counter()
     if preview.errors:
         raise SystemExit(f"{len(preview.errors)} errors, first: {preview.errors[0]}")

@@ -8,18 +8,24 @@ workbook of several sheets with titles, bold headers and column widths (the scor
 import templates), with the same cells.
 
 Reading: :func:`read_table` turns an uploaded xlsx or csv into rows of text, deciding the type by
-content rather than by name. Before anything is unpacked or allocated, the file is measured: its
-size, what its zip members would unpack to (a zip bomb), and how far the cells of its sheets
-reach (a sheet with one cell at A1 and one at XFD1048576 would otherwise make the reader allocate
-seventeen billion cells). A file beyond a limit is refused with a message in Chinese.
+content rather than by name. Before the xlsx reader (calamine) allocates anything, the file is
+measured: its size, what its zip members would unpack to (a zip bomb), how far the cells of its
+first sheet reach (one cell at A1 and one at XFD1048576 would otherwise make the reader allocate
+seventeen billion cells) and how many shared strings it declares. calamine then reads a package
+rebuilt from the measured parts only, never the upload itself. A file beyond a limit is refused
+with a message in Chinese.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import lzma
+import posixpath
+import pyexpat
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
@@ -217,23 +223,58 @@ def _damaged() -> SpreadsheetError:
     return SpreadsheetError(_("无法读取该 Excel 文件，文件可能已损坏。"))
 
 
+def _too_wide(rows: int, columns: int) -> SpreadsheetError:
+    return SpreadsheetError(
+        _(
+            "该 Excel 工作表的范围过大（%(rows)d 行 × %(cols)d 列），"
+            "超出导入上限（%(max_rows)d 行、%(max_cols)d 列）。"
+            "请删除多余的空行空列，或只保留数据区域后再导入。"
+        )
+        % {"rows": rows, "cols": columns, "max_rows": MAX_ROWS, "max_cols": MAX_COLUMNS}
+    )
+
+
 def _read_xlsx(data: bytes) -> list[list[str]]:
     """The first sheet's cells, read with calamine (Rust), many times faster than openpyxl.
 
-    calamine's XML reader expands no entity a file defines, so the billion-laughs attack has
-    nothing to expand. The zip-bomb and extent checks run first.
+    calamine is never given the upload itself. The parts it would read (the first worksheet,
+    the shared strings, the styles) are taken out of the upload, parsed and measured here, and
+    handed to it as a new package that holds nothing else (see :func:`_measured_package`): so
+    the sheet calamine reads is the very sheet that was measured, whatever the upload's
+    relationships, member names or zip structure say.
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         _check_unpacked_size(archive)
-        _check_sheet_extent(archive)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError):
+        package = _measured_package(archive)
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        pyexpat.ExpatError,
+        zlib.error,
+        lzma.LZMAError,
+        OSError,
+        EOFError,
+        ValueError,
+        KeyError,
+        NotImplementedError,  # a compression method Python does not read
+        RuntimeError,  # an encrypted member
+    ):
         raise _damaged() from None
+    if package is None:  # the first sheet is a chart or dialog sheet: no cells
+        return []
     try:
-        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+        sheet = CalamineWorkbook.from_filelike(package).get_sheet_by_index(0)
+        # iter_rows starts at the sheet's first row, empty rows above the data included, so
+        # row numbers are the file's own.
         rows = [[cell_text(cell) for cell in row] for row in sheet.iter_rows()]
     except (CalamineError, ValueError, IndexError, OSError):
         raise _damaged() from None
+    except BaseException as exc:
+        # A panic in the Rust reader arrives as pyo3's PanicException, a BaseException.
+        if type(exc).__name__ == "PanicException":
+            raise _damaged() from None
+        raise
     _check_cells(rows)
     return rows
 
@@ -247,63 +288,298 @@ def _check_unpacked_size(archive: zipfile.ZipFile) -> None:
         raise SpreadsheetError(_("该 Excel 文件解压后异常巨大，疑似压缩炸弹，已拒绝。"))
 
 
-#: A sheet's declared used range, and the position of every row and cell, as the XML writes
-#: them (``<dimension ref="A1:D20"/>``, ``<row r="7">``, ``<c r="XFD1048576">``); an element may
-#: carry a namespace prefix (``<x:c ...>``), which some writers use.
-_EXTENT = re.compile(
-    rb'<(?:\w+:)?(?:dimension\b[^>]*?\bref="[A-Z]*\d*:?([A-Z]{1,3})(\d{1,7})"'
-    rb'|row\b[^>]*?\br="(\d{1,7})"'
-    rb'|c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})")'
-)
+# --- Measuring an xlsx before calamine reads it ----------------------------------------------
+#
+# calamine reads a sheet into a dense grid spanning its first to its last non-empty cell, so one
+# cell at A1 and one at XFD1048576 make it allocate seventeen billion cells, and the shared
+# strings' declared ``uniqueCount`` is reserved up front. Both are measured here first, with
+# Python's expat, which refuses XML that is not well formed (and any DTD), so the elements it
+# reports are the elements calamine's lenient reader (quick-xml) sees in the same bytes.
+
 _CHUNK = 1 << 20
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_DOC_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+#: A cell or row reference as calamine reads it: letters (any case), then digits.
+_REFERENCE = re.compile(r"([A-Za-z]*)([0-9]+)")
+#: Beyond any sheet's limits (a reference longer than this is never within them).
+_FAR = 10**12
 
 
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for letter in letters:
-        number = number * 26 + letter - 64
-    return number
+def _local(name: str) -> str:
+    """An element's name without its namespace prefix, as quick-xml's ``local_name`` gives it."""
+    prefix, colon, local = name.partition(":")
+    return local if colon else prefix
 
 
-def _check_sheet_extent(archive: zipfile.ZipFile) -> None:
-    """Refuse a sheet whose cells reach beyond the limits, before any reader allocates them.
+class _SheetExtent:
+    """How far a worksheet's cells reach, walked as calamine walks it.
 
-    Each worksheet is streamed through a decompressor a megabyte at a time, so measuring a
-    sheet takes no more memory than that, whatever it declares.
+    calamine places a cell at its ``r`` reference or, without one, after the previous cell of
+    the row; a row goes to its ``r`` or follows the previous row, and each ``</row>`` moves to
+    the next row's first column. A cell without a value (no child element) is never placed in
+    calamine's grid and so does not count here either; it still moves the column on. A cell or
+    row inside a cell is not something any spreadsheet writes, and is refused.
+
+    This runs for every element of the sheet, so it keeps to dictionary look-ups: element names
+    and column letters are worked out once each.
     """
-    for member in archive.infolist():
-        name = member.filename
-        if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
-            continue
-        rows = columns = 0
-        tail = b""
-        with archive.open(member) as stream:
-            while chunk := stream.read(_CHUNK):
-                text = tail + chunk
-                for match in _EXTENT.finditer(text):
-                    column, row = (match[1], match[2]) if match[1] else (match[4], match[5])
-                    if match[3]:
-                        row = match[3]
-                    if row:
-                        rows = max(rows, int(row))
-                    if column:
-                        columns = max(columns, _column_number(column))
-                # An element cut in two at the chunk's end is read whole with the next chunk.
-                tail = text[-256:]
-                if rows > MAX_ROWS + 1 or columns > MAX_COLUMNS or rows * columns > MAX_CELLS:
-                    raise SpreadsheetError(
-                        _(
-                            "该 Excel 工作表的范围过大（%(rows)d 行 × %(cols)d 列），"
-                            "超出导入上限（%(max_rows)d 行、%(max_cols)d 列）。"
-                            "请删除多余的空行空列，或只保留数据区域后再导入。"
-                        )
-                        % {
-                            "rows": rows,
-                            "cols": columns,
-                            "max_rows": MAX_ROWS,
-                            "max_cols": MAX_COLUMNS,
-                        }
-                    )
+
+    def __init__(self):
+        self.row = self.column = 0  # calamine's current position, 0-based
+        self.rows = self.columns = 0  # the extent reached by cells with a value, 1-based
+        self._cell: tuple[int, int] | None = None
+        self._depth = 0
+        self._valued = False
+        self._names: dict[str, str] = {}
+        self._letters: dict[str, int] = {}
+
+    def _local(self, name: str) -> str:
+        local = self._names.get(name)
+        if local is None:
+            local = self._names[name] = _local(name)
+        return local
+
+    def _reference(self, text: str, *, column: bool) -> tuple[int, int]:
+        """(row, column), 0-based, of a reference such as ``B7`` (column -1 if it has none).
+
+        calamine refuses a reference that is not letters then digits, or has no row (or, for
+        a cell, no column): such a file cannot be read, and is refused here as damaged.
+        """
+        match = _REFERENCE.fullmatch(text)
+        if match is None:
+            raise _damaged()
+        letters, digits = match.groups()
+        row = int(digits) if len(digits) <= 12 else _FAR
+        number = self._letters.get(letters)
+        if number is None:
+            number = 0
+            for letter in letters.upper()[:8]:
+                number = number * 26 + ord(letter) - 64
+            number = self._letters[letters] = number if len(letters) <= 8 else _FAR
+        if not row or (column and not number):  # row 0 is no row either
+            raise _damaged()
+        return row - 1, number - 1
+
+    def start(self, name: str, attributes: dict) -> None:
+        local = self._local(name)
+        if self._cell is not None:
+            if local == "c" or local == "row":
+                raise _damaged()
+            self._depth += 1
+            self._valued = True
+        elif local == "c":
+            reference = attributes.get("r")
+            if reference is None:
+                self._cell = (self.row, self.column)
+            else:
+                self._cell = self._reference(reference, column=True)
+                self.column = self._cell[1]
+            self.column += 1
+            self._depth = 0
+            self._valued = False
+        elif local == "row":
+            reference = attributes.get("r")
+            if reference is not None:
+                self.row = self._reference(reference, column=False)[0]
+
+    def end(self, name: str) -> None:
+        if self._cell is not None:
+            if self._depth:
+                self._depth -= 1
+                return
+            if self._valued:
+                row, column = self._cell
+                if row >= self.rows or column >= self.columns:
+                    self._reach(row, column)
+            self._cell = None
+        elif self._local(name) == "row":
+            self.row += 1
+            self.column = 0
+
+    def _reach(self, row: int, column: int) -> None:
+        self.rows = max(self.rows, row + 1)
+        self.columns = max(self.columns, column + 1)
+        if (
+            self.rows > MAX_ROWS + 1
+            or self.columns > MAX_COLUMNS
+            or self.rows * self.columns > MAX_CELLS
+        ):
+            raise _too_wide(self.rows, self.columns)
+
+
+def _shared_strings_start(name: str, attributes: dict) -> None:
+    """calamine reserves room for the declared number of shared strings before reading one."""
+    if _local(name) == "sst":
+        count = (attributes.get("uniqueCount") or "").strip().lstrip("+")
+        digits = re.match(r"[0-9]*", count)[0].lstrip("0")
+        if len(digits) > 12 or (digits and int(digits) > MAX_CELLS):
+            raise _damaged()
+
+
+def _refuse_dtd(*args) -> None:
+    raise _damaged()
+
+
+def _parse(stream, start=None, end=None, copy_to=None) -> None:
+    """Parse one XML member with expat, a megabyte at a time, optionally copying its bytes.
+
+    The bytes are read as UTF-8 whatever the declaration says (quick-xml reads them so), and a
+    document type declaration is refused: no entity is ever defined, let alone expanded.
+    """
+    parser = pyexpat.ParserCreate("utf-8")
+    parser.StartDoctypeDeclHandler = _refuse_dtd
+    if start is not None:
+        parser.StartElementHandler = start
+    if end is not None:
+        parser.EndElementHandler = end
+    while chunk := stream.read(_CHUNK):
+        parser.Parse(chunk, False)
+        if copy_to is not None:
+            copy_to.write(chunk)
+    parser.Parse(b"", True)
+
+
+class _Relationships:
+    """The relationships of one part: id → (type, member name)."""
+
+    def __init__(self, archive: _Archive, part: str):
+        self.targets: dict[str, tuple[str, str]] = {}
+        folder = posixpath.dirname(part)
+        stream = archive.open(posixpath.join(folder, "_rels", posixpath.basename(part) + ".rels"))
+        if stream is None:
+            return
+
+        def start(name, attributes):
+            if _local(name) == "Relationship" and "Id" in attributes:
+                target = attributes.get("Target", "")
+                if target.startswith("/"):
+                    target = target.lstrip("/")
+                else:
+                    target = posixpath.normpath(posixpath.join(folder, target))
+                self.targets[attributes["Id"]] = (attributes.get("Type", ""), target)
+
+        with stream:
+            _parse(stream, start)
+
+    def of_type(self, kind: str) -> str | None:
+        """The member of the first relationship of a type (``worksheet``, ``styles``…)."""
+        for typ, target in self.targets.values():
+            if typ.rsplit("/", 1)[-1] == kind:
+                return target
+        return None
+
+
+class _Archive:
+    """An upload's members by name, compared as calamine compares them (case, slashes)."""
+
+    def __init__(self, archive: zipfile.ZipFile):
+        self.archive = archive
+        self.members: dict[str, zipfile.ZipInfo] = {}
+        for info in archive.infolist():
+            key = self._key(info.filename)
+            if key in self.members:  # two members one name: which one a reader takes is moot
+                raise _damaged()
+            self.members[key] = info
+
+    @staticmethod
+    def _key(name: str) -> str:
+        return name.replace("\\", "/").lstrip("/").lower()
+
+    def open(self, name: str):
+        info = self.members.get(self._key(name))
+        return None if info is None else self.archive.open(info)
+
+
+def _measured_package(upload: zipfile.ZipFile) -> io.BytesIO | None:
+    """The upload's first sheet, measured, as a new xlsx that holds only what calamine reads.
+
+    The first worksheet is found as Excel finds it (the package's relationships name the
+    workbook, the workbook's first ``<sheet>`` names its relationship). Its XML is parsed and
+    measured (:class:`_SheetExtent`) while it is copied; the shared strings likewise; the styles
+    (number formats, which tell dates from numbers) are copied. Returns None when the first
+    sheet is not a worksheet (a chart), which has no cells.
+    """
+    archive = _Archive(upload)
+    workbook = _Relationships(archive, "").of_type("officeDocument") or "xl/workbook.xml"
+    relationships = _Relationships(archive, workbook)
+    sheets: list[str] = []  # the relationship id of each sheet, in the workbook's order
+    date1904: list[bool] = []
+
+    def workbook_start(name, attributes):
+        local = _local(name)
+        if local == "sheet":
+            sheets.append(next((v for k, v in attributes.items() if _local(k) == "id"), ""))
+        elif local == "workbookPr":
+            date1904.append(attributes.get("date1904") in ("1", "true"))
+
+    stream = archive.open(workbook)
+    if stream is None:
+        raise _damaged()
+    with stream:
+        _parse(stream, workbook_start)
+    if not sheets or sheets[0] not in relationships.targets:
+        raise _damaged()
+    kind, sheet_name = relationships.targets[sheets[0]]
+    if kind.rsplit("/", 1)[-1] != "worksheet":
+        return None
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as package:
+        package.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        package.writestr("_rels/.rels", _PACKAGE_RELS)
+        package.writestr("xl/workbook.xml", _WORKBOOK % ("1" if any(date1904) else "0"))
+        package.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        sheet = archive.open(sheet_name)
+        if sheet is None:
+            raise _damaged()
+        extent = _SheetExtent()
+        with sheet, package.open("xl/worksheets/sheet1.xml", "w") as out:
+            _parse(sheet, extent.start, extent.end, copy_to=out)
+        for kind, name, start in (
+            ("sharedStrings", "xl/sharedStrings.xml", _shared_strings_start),
+            ("styles", "xl/styles.xml", None),
+        ):
+            # Where the relationships say, or (as calamine looks) beside the workbook.
+            member = relationships.of_type(kind) or posixpath.join(
+                posixpath.dirname(workbook), posixpath.basename(name)
+            )
+            stream = archive.open(member)
+            if stream is None:
+                continue
+            with stream, package.open(name, "w") as out:
+                if start is None:
+                    while chunk := stream.read(_CHUNK):
+                        out.write(chunk)
+                else:
+                    _parse(stream, start, copy_to=out)
+    buffer.seek(0)
+    return buffer
+
+
+_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+    'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/></Types>'
+)
+_PACKAGE_RELS = (
+    f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{_RELS}">'
+    f'<Relationship Id="rId1" Type="{_DOC_RELS}/officeDocument" Target="xl/workbook.xml"/>'
+    "</Relationships>"
+)
+_WORKBOOK = (
+    f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{_MAIN}" xmlns:r="{_DOC_RELS}">'
+    '<workbookPr date1904="%s"/><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/>'
+    "</sheets></workbook>"
+)
+_WORKBOOK_RELS = (
+    f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{_RELS}">'
+    f'<Relationship Id="rId1" Type="{_DOC_RELS}/worksheet" Target="worksheets/sheet1.xml"/>'
+    f'<Relationship Id="rId2" Type="{_DOC_RELS}/sharedStrings" Target="sharedStrings.xml"/>'
+    f'<Relationship Id="rId3" Type="{_DOC_RELS}/styles" Target="styles.xml"/>'
+    "</Relationships>"
+)
 
 
 def _read_csv(data: bytes) -> list[list[str]]:

@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
@@ -229,6 +230,15 @@ class ReportedValueAdmin(ServiceErrorsMixin, ReviewActionsMixin, ImportExportMod
             form.add_error("import_file", str(e))
         else:
             super().add_data_read_fail_error_to_form(form, e)
+
+    def process_import(self, request, **kwargs):
+        """The confirmation: a write refused at this point (another import holding the values
+        past the time limit, say) is a message on the import page, and nothing is written."""
+        try:
+            return super().process_import(request, **kwargs)
+        except ImportFileError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:reports_reportedvalue_import"))
 
     def save_model(self, request, obj: ReportedValue, form, change: bool) -> None:
         if change:

@@ -6,7 +6,7 @@ stable name (``reports.tasks.<name>``) explicitly, so moving code never orphans 
 
 from celery import shared_task
 
-from .exchange.tasks import import_job_task
+from .exchange.tasks import import_job_task, import_jobs_sweep_task
 from .gaps.tasks import compute_gaps_task
 from .maintenance import orphan_files_remove
 from .reporting.tasks import catalog_load_task
@@ -17,6 +17,7 @@ __all__ = [
     "clean_media_task",
     "compute_gaps_task",
     "import_job_task",
+    "import_jobs_sweep_task",
     "render_scorecard_task",
 ]
 

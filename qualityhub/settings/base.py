@@ -115,6 +115,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.compute_gaps_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Import jobs whose process died under them (no redelivery) end as failed.
+    "sweep-import-jobs": {
+        "task": "reports.tasks.import_jobs_sweep_task",
+        "schedule": crontab(minute="*/10"),
+    },
     # Nightly removal of scorecard files no snapshot names and unconfirmed admin uploads.
     "clean-media-nightly": {
         "task": "reports.tasks.clean_media_task",
@@ -181,6 +186,9 @@ IMPORT_BACKGROUND_BYTES = env_int("IMPORT_BACKGROUND_BYTES", 1024 * 1024)
 # A background import whose worker died is delivered again; after this many more deliveries
 # of the same step the job ends as failed instead of being retried for ever.
 IMPORT_MAX_DELIVERIES = env_int("IMPORT_MAX_DELIVERIES", 2)
+# A job still checking or importing after this many minutes ends as failed (by default past the
+# longest a task may run).
+IMPORT_STALE_MINUTES = env_int("IMPORT_STALE_MINUTES", CELERY_TASK_TIME_LIMIT // 60 + 10)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 
 # --- Catalogue ----------------------------------------------------------------------------------

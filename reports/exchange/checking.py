@@ -102,7 +102,8 @@ def parse_values_file(
     """Read and check every row; nothing is written. Raises ImportFileError for the whole file.
 
     ``department``, when given, limits the file to that department's figures (a department's
-    return sent to the office): a row of any other department is an error.
+    return sent to the office): a row of any other department is an error. Who may import is
+    checked where the file is written (``reports.exchange.services.import_values``).
     """
     return check_rows(
         read_rows(data), filename, spreadsheet=not is_json(data), department=department

@@ -80,10 +80,15 @@ def parse_period_text(text: str) -> Period:
             continue
         year = int(match[1])
         if kind == "Y":
-            return Period(year)
-        if kind == "H":
-            return Period(year, "S", 1 if match[2] == "上" else 2)
-        return Period(year, kind, _CN_NUMBERS[match[2]])
+            period = Period(year)
+        elif kind == "H":
+            period = Period(year, "S", 1 if match[2] == "上" else 2)
+        else:
+            period = Period(year, kind, _CN_NUMBERS[match[2]])
+        try:  # a year the database keeps (1000–2999), not 0999 or 3000
+            return Period.parse(period.id)
+        except ValueError:
+            break
     raise ValidationError(
         _("“%(text)s”不是有效的期间，请写作 2024Q3、2024-Q3、2024年第三季度 或 2024。")
         % {"text": text}
@@ -102,7 +107,7 @@ def read_rows(data: bytes) -> list[list[str]]:
 
 def is_json(data: bytes) -> bool:
     """A DHIS2 JSON file rather than a spreadsheet (formula injection is a spreadsheet's risk)."""
-    return data.lstrip()[:1] == b"{"
+    return data.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"{"
 
 
 def _json_error() -> ImportFileError:

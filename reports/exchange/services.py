@@ -8,12 +8,14 @@ stuck at "checking" or "importing".
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import OperationalError, connection, connections, transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from departments.models import Department
@@ -75,6 +77,7 @@ def import_job_create(
         size=upload.size,
         created_by=acting_user,
         status=Status.CHECKING,
+        stage_started_at=timezone.now(),
         background=upload.size > settings.IMPORT_BACKGROUND_BYTES,
         department=department,
     )
@@ -84,15 +87,19 @@ def import_job_create(
 
 
 def import_job_check(job: ImportJob) -> None:
-    """Dry run of a job's file: store counts and row errors for the preview page."""
+    """Dry run of a job's file: store counts and row errors for the preview page.
+
+    Whatever goes wrong, the job leaves "checking": previewed, or failed with the reason.
+    """
     try:
-        preview = parse_values_file(_read(job), job.filename, department=job.department)
+        with transaction.atomic():  # a database error here must not spoil recording the failure
+            preview = parse_values_file(_read(job), job.filename, department=job.department)
     except ImportFileError as exc:
-        import_job_fail(job, str(exc))
+        import_job_fail(job, str(exc), status=Status.CHECKING)
         return
     except Exception:
         logger.exception("import job %s: check failed", job.pk)
-        import_job_fail(job, _unexpected())
+        import_job_fail(job, _unexpected(), status=Status.CHECKING)
         return
     ImportJob.objects.filter(pk=job.pk, status=Status.CHECKING).update(
         status=Status.PREVIEWED,
@@ -108,46 +115,62 @@ def import_job_confirm(job: ImportJob, *, acting_user) -> bool:
     require_office(acting_user)
     confirmed = ImportJob.objects.filter(
         pk=job.pk, status=Status.PREVIEWED, errors=[], total__gt=0
-    ).update(status=Status.IMPORTING, processed=0, deliveries=0)
+    ).update(
+        status=Status.IMPORTING,
+        processed=0,
+        deliveries=0,
+        confirmed_by=acting_user,
+        stage_started_at=timezone.now(),
+    )
     return bool(confirmed)
 
 
 def import_job_run(job: ImportJob) -> None:
-    """Write a confirmed job's file (all or nothing), recording progress as it goes."""
+    """Write a confirmed job's file (all or nothing), recording progress as it goes.
+
+    The values and the job's "done" are committed together: a worker that dies after the write
+    leaves the job importing, never done without its values or written twice over.
+    """
     job.refresh_from_db()
     if job.status != Status.IMPORTING:
         return  # already written, failed or discarded: a late delivery does nothing twice
     try:
-        preview = parse_values_file(_read(job), job.filename, department=job.department)
-        counts = _import_with_progress(preview, job)
+        with transaction.atomic():
+            preview = parse_values_file(_read(job), job.filename, department=job.department)
+            counts = _import_with_progress(preview, job)
+            ImportJob.objects.filter(pk=job.pk, status=Status.IMPORTING).update(
+                status=Status.DONE, counts=counts, processed=len(preview.rows), message=""
+            )
     except ImportFileError as exc:
-        import_job_fail(job, str(exc))
-        return
+        import_job_fail(job, str(exc), status=Status.IMPORTING)
     except Exception:
         logger.exception("import job %s: import failed", job.pk)
-        import_job_fail(job, _unexpected())
-        return
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=Status.DONE, counts=counts, processed=len(preview.rows), message=""
-    )
+        import_job_fail(job, _unexpected(), status=Status.IMPORTING)
 
 
-def import_job_fail(job: ImportJob, message: str) -> None:
-    """End a job as failed with the reason, unless it already ended."""
-    ImportJob.objects.filter(pk=job.pk, status__in=[Status.CHECKING, Status.IMPORTING]).update(
-        status=Status.FAILED, message=message, counts={**(job.counts or {}), "errors": 1}
-    )
+def import_job_fail(job: ImportJob, message: str, *, status: str) -> None:
+    """End a job that is still at ``status`` (checking or importing) as failed, with the reason.
 
-
-def import_job_delivery(job_id: int) -> ImportJob | None:
-    """Count one delivery of a job's task; the job, or None once it has had enough.
-
-    A task whose worker died is delivered again. A file that kills its worker every time would
-    be delivered for ever, so after ``IMPORT_MAX_DELIVERIES`` the job ends as failed instead.
+    Nothing of it was written; the counts say so (one error: the reason).
     """
-    ImportJob.objects.filter(pk=job_id).update(deliveries=F("deliveries") + 1)
-    job = ImportJob.objects.filter(pk=job_id).first()
-    if job is None or job.status not in (Status.CHECKING, Status.IMPORTING):
+    ImportJob.objects.filter(pk=job.pk, status=status).update(
+        status=Status.FAILED, message=message, counts={"errors": 1}, errors=[]
+    )
+
+
+def import_job_delivery(job_id: int, status: str) -> ImportJob | None:
+    """Count one delivery of a job's task for the step at ``status``; the job, or None.
+
+    None when the job has moved on (a late or repeated delivery) or has had enough: a task
+    whose worker died is delivered again, and a file that kills its worker every time would be
+    delivered for ever, so after ``IMPORT_MAX_DELIVERIES`` deliveries of one step the job ends
+    as failed instead.
+    """
+    counted = ImportJob.objects.filter(pk=job_id, status=status).update(
+        deliveries=F("deliveries") + 1
+    )
+    job = ImportJob.objects.filter(pk=job_id, status=status).first() if counted else None
+    if job is None:
         return None
     if job.deliveries > settings.IMPORT_MAX_DELIVERIES:
         import_job_fail(
@@ -157,9 +180,35 @@ def import_job_delivery(job_id: int) -> ImportJob | None:
                 "文件可能过大或已损坏；可重新检查，或放弃后拆分文件再上传。"
             )
             % {"n": job.deliveries - 1},
+            status=status,
         )
         return None
     return job
+
+
+def import_jobs_sweep(*, now=None) -> int:
+    """End as failed every job stuck checking or importing past ``IMPORT_STALE_MINUTES``.
+
+    A job checked in the web request itself has no redelivery: if that process dies (a
+    timeout, a restart), or a background job's message is lost with the broker, nothing else
+    would ever end it. Returns how many jobs it ended.
+    """
+    cutoff = (now or timezone.now()) - dt.timedelta(minutes=settings.IMPORT_STALE_MINUTES)
+    ended = 0
+    for job in ImportJob.objects.filter(
+        status__in=[Status.CHECKING, Status.IMPORTING], stage_started_at__lt=cutoff
+    ):
+        ended += ImportJob.objects.filter(pk=job.pk, status=job.status).update(
+            status=Status.FAILED,
+            counts={"errors": 1},
+            errors=[],
+            message=_(
+                "处理中断：超过 %(m)d 分钟仍未完成（处理它的进程可能已终止），未导入任何数据。"
+                "可重新检查，或放弃该导入。"
+            )
+            % {"m": settings.IMPORT_STALE_MINUTES},
+        )
+    return ended
 
 
 def import_job_retry(job: ImportJob, *, acting_user) -> bool:
@@ -174,6 +223,7 @@ def import_job_retry(job: ImportJob, *, acting_user) -> bool:
             total=0,
             processed=0,
             deliveries=0,
+            stage_started_at=timezone.now(),
         )
     )
 
@@ -204,8 +254,9 @@ def _import_with_progress(preview: ImportPreview, job: ImportJob) -> dict[str, i
     Progress goes through a second, autocommitting connection (PostgreSQL only: SQLite, the
     embedded mode, allows one writer at a time, and its imports are small).
     """
+    writer = job.confirmed_by or job.created_by
     if connection.vendor != "postgresql":
-        return import_values(preview, acting_user=job.created_by)
+        return import_values(preview, acting_user=writer)
     progress = connections.create_connection("default")
 
     def report(done: int) -> None:
@@ -216,7 +267,6 @@ def _import_with_progress(preview: ImportPreview, job: ImportJob) -> dict[str, i
             )
 
     try:
-        with transaction.atomic():
-            return import_values(preview, acting_user=job.created_by, on_progress=report)
+        return import_values(preview, acting_user=writer, on_progress=report)
     finally:
         progress.close()

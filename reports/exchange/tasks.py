@@ -16,7 +16,7 @@ from django.db import transaction
 
 from reports.models import ImportJob
 
-from .services import import_job_check, import_job_delivery, import_job_run
+from .services import import_job_check, import_job_delivery, import_job_run, import_jobs_sweep
 
 CHECK, IMPORT = "check", "import"
 
@@ -24,7 +24,8 @@ CHECK, IMPORT = "check", "import"
 @shared_task(name="reports.tasks.import_job_task", bind=True, acks_late=True)
 def import_job_task(self, job_id: int, action: str) -> str:
     """Check (dry run) or write a job's file; a delivery after the job ended does nothing."""
-    job = import_job_delivery(job_id)
+    status = ImportJob.Status.CHECKING if action == CHECK else ImportJob.Status.IMPORTING
+    job = import_job_delivery(job_id, status)
     if job is None:
         return "ended"
     _pause_for_tests(job)
@@ -32,7 +33,13 @@ def import_job_task(self, job_id: int, action: str) -> str:
         import_job_check(job)
     else:
         import_job_run(job)
-    return ImportJob.objects.get(pk=job_id).status
+    return ImportJob.objects.filter(pk=job_id).values_list("status", flat=True).first() or "ended"
+
+
+@shared_task(name="reports.tasks.import_jobs_sweep_task")
+def import_jobs_sweep_task() -> int:
+    """Every few minutes from beat: end jobs whose process died under them."""
+    return import_jobs_sweep()
 
 
 def import_job_start(job: ImportJob) -> None:

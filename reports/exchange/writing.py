@@ -179,9 +179,10 @@ def _import_set_based(rows, acting_user, filename, comment, on_progress) -> dict
         cursor.execute(
             f"WITH created AS (INSERT INTO {values} (indicator_id, department_id, period, value,"
             " note, evidence, evidence_name, state, source, clause, quote, version, created_at,"
-            " updated_at, updated_by_id, review_comment)"
+            " updated_at, updated_by_id, reviewed_at, reviewed_by_id, review_comment)"
             " SELECT indicator_id, department_id, period, value, note, '', '', %(approved)s,"
-            " %(source)s, '', '', 1, %(now)s, %(now)s, %(user)s, '' FROM qh_import"
+            " %(source)s, '', '', 1, %(now)s, %(now)s, %(user)s, %(now)s, %(user)s, ''"
+            " FROM qh_import"
             " WHERE action = 'create' ORDER BY row_number"
             " RETURNING id, indicator_id, department_id, period)"
             " UPDATE qh_import t SET rv_id = c.id FROM created c"
@@ -192,7 +193,8 @@ def _import_set_based(rows, acting_user, filename, comment, on_progress) -> dict
         cursor.execute(
             f"UPDATE {values} rv SET value = t.value, note = t.note, state = %(approved)s,"
             " source = %(source)s, document_id = NULL, clause = '', quote = '',"
-            " version = rv.version + 1, updated_by_id = %(user)s, updated_at = %(now)s"
+            " version = rv.version + 1, updated_by_id = %(user)s, updated_at = %(now)s,"
+            " reviewed_at = %(now)s, reviewed_by_id = %(user)s"
             " FROM qh_import t WHERE rv.id = t.rv_id AND t.action = 'update'",
             params,
         )

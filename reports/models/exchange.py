@@ -62,6 +62,21 @@ class ImportJob(models.Model):
         null=True,
         related_name="+",
     )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("确认导入人"),
+        help_text=_("导入的数值以此人的名义写入修改记录。"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    stage_started_at = models.DateTimeField(
+        _("本阶段开始时间"),
+        null=True,
+        blank=True,
+        help_text=_("检查或导入开始的时间；长时间未完成的任务会被标记为失败。"),
+    )
 
     objects = ImportJobQuerySet.as_manager()
 

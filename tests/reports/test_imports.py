@@ -1,6 +1,7 @@
 """Importing reported values from files as they really arrive (first part of issue 6)."""
 
 import io
+import json
 from decimal import Decimal
 
 import pytest
@@ -15,6 +16,7 @@ from reports.exchange.checking import parse_values_file
 from reports.exchange.parsing import ImportFileError, parse_period_text
 from reports.exchange.services import import_values
 from reports.models import ReportedValue, ReportedValueChange
+from tests.qualityhub.test_spreadsheets import sparse_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -322,6 +324,146 @@ def test_more_crafted_bad_files_get_a_clear_error_and_write_nothing(catalog, peo
     assert ReportedValue.objects.count() == before
 
 
+def _json(payload) -> bytes:
+    return json.dumps(payload, ensure_ascii=False).encode()
+
+
+DHIS2_ROW = {"dataElement": "MFG_PRODUCT_PASS_RATE", "period": "2024Q3", "orgUnit": "AMR"}
+#: Well after the first 4 KB, where a NUL no longer looks like a binary file's.
+FILLER = [
+    ["MFG_PRODUCT_PASS_RATE", "AMR", f"{y}Q{q}", "93", ""]
+    for y in range(2000, 2030)
+    for q in (1, 2, 3, 4)
+]
+
+#: Files that used to reach the database or crash a worker: each must be refused with a clear
+#: Chinese message (the whole file, or the row), and nothing written. The import page and the
+#: admin's import are given the same files (test_import_page.py, test_value_resource.py).
+HOSTILE_FILES = {
+    "csv with a 200 KB cell": (
+        _csv([GOOD_ROWS[0], ["MFG_PRODUCT_PASS_RATE", "AMR", "2024Q3", "93", "x" * 200_000]]),
+        "单元格过长",
+    ),
+    "csv with a 40 KB cell": (
+        _csv([GOOD_ROWS[0], ["MFG_PRODUCT_PASS_RATE", "AMR", "2024Q3", "93", "x" * 40_000]]),
+        "超过 32767 个字符",
+    ),
+    "csv with a NUL in a cell": (
+        _csv([GOOD_ROWS[0], *FILLER, ["MFG_PRODUCT_PASS_RATE", "AMR", "2024Q3", "9\x003", ""]]),
+        "空字符",
+    ),
+    "csv with a NUL at the start": (
+        _csv([GOOD_ROWS[0], ["MFG_PRODUCT_PASS_RATE\x00", "AMR", "2024Q3", "93", ""]]),
+        "无法识别的文件类型",
+    ),
+    "csv neither UTF-8 nor GBK": (
+        _csv(
+            [
+                ["indicator", "department", "period", "value", "note"],
+                ["MFG_PRODUCT_PASS_RATE", "AMR", "2024Q3", "93", "café"],
+            ],
+            "latin-1",
+        ),
+        "无法识别文件编码",
+    ),
+    "DHIS2 dataValues null": (_json({"dataValues": None}), "DHIS2 dataValueSet"),
+    "DHIS2 dataValues 5": (_json({"dataValues": 5}), "DHIS2 dataValueSet"),
+    "DHIS2 a list of non-objects": (_json({"dataValues": [1, "x", None]}), "不是对象"),
+    "DHIS2 an object as a value": (
+        _json({"dataValues": [{**DHIS2_ROW, "value": {"$gt": 1}}]}),
+        "应为文字或数字",
+    ),
+    "DHIS2 a list as a value": (
+        _json({"dataValues": [{**DHIS2_ROW, "value": [93]}]}),
+        "应为文字或数字",
+    ),
+    "DHIS2 a NUL in a value": (
+        _json({"dataValues": [{**DHIS2_ROW, "value": "9\u00003"}]}),
+        "空字符",
+    ),
+    "DHIS2 a NUL in a comment": (
+        b'{"dataValues": [{"dataElement": "MFG_PRODUCT_PASS_RATE", "period": "2024Q3",'
+        b' "orgUnit": "AMR", "value": "93", "comment": "a\\u0000b"}]}',
+        "空字符",
+    ),
+    "an 18-digit number": (
+        _csv([GOOD_ROWS[0], ["P16_STANDARDS_FORMULATED", "AMR", "2019", "123456789012345678", ""]]),
+        "超出可保存的范围",
+    ),
+    "an 18-digit number in an xlsx number cell": (
+        _xlsx([GOOD_ROWS[0], ["P16_STANDARDS_FORMULATED", "AMR", "2019", 123456789012345678, ""]]),
+        "超出可保存的范围",
+    ),
+    "a year the database does not keep": (
+        _csv([GOOD_ROWS[0], ["MFG_PRODUCT_PASS_RATE", "AMR", "0999Q3", "93", ""]]),
+        "不是有效的期间",
+    ),
+    "a year beyond 2999": (
+        _csv([GOOD_ROWS[0], ["MFG_PRODUCT_PASS_RATE", "AMR", "3000", "93", ""]]),
+        "不是有效的期间",
+    ),
+    "a sparse xlsx (A1 and XFD1048576)": (sparse_xlsx(), "该 Excel 工作表的范围过大"),
+}
+
+
+def _refusal(data: bytes, name: str):
+    """The message a file gets from the check, and its preview if the rows are at fault."""
+    try:
+        preview = parse_values_file(data, name)
+    except ImportFileError as exc:
+        return str(exc), None
+    assert preview.errors, "the file must be refused"
+    return " ".join(f"第{e.row}行{e.column}:{e.message}" for e in preview.errors), preview
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_FILES))
+def test_a_hostile_file_gets_a_clear_message_and_writes_nothing(catalog, people, case):
+    data, message = HOSTILE_FILES[case]
+    before = (ReportedValue.objects.count(), ReportedValueChange.objects.count())
+    text, preview = _refusal(data, case)
+    assert message in text
+    if preview is not None:  # row errors: the file cannot be imported either
+        with pytest.raises(ImportFileError):
+            import_values(preview, acting_user=people.office)
+    assert (ReportedValue.objects.count(), ReportedValueChange.objects.count()) == before
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_FILES))
+def test_the_command_refuses_a_hostile_file_with_the_same_message(
+    catalog, people, tmp_path, capsys, case
+):
+    data, message = HOSTILE_FILES[case]
+    path = tmp_path / "hostile.dat"
+    path.write_bytes(data)
+    before = ReportedValue.objects.count()
+    with pytest.raises(CommandError) as excinfo:
+        call_command("import_values", str(path), user="olivia")
+    assert message in str(excinfo.value) + capsys.readouterr().out
+    assert ReportedValue.objects.count() == before
+
+
+def test_a_json_file_with_a_byte_order_mark_is_read_as_dhis2(catalog, people):
+    row = {**DHIS2_ROW, "value": "93.71"}
+    preview = parse_values_file(b"\xef\xbb\xbf" + _json({"dataValues": [row]}), "dhis2.json")
+    assert preview.ok and preview.rows[0].value == Decimal("93.71")
+
+
+def test_a_wide_sheet_with_notes_far_to_the_right_still_imports(catalog, people):
+    """200 columns × a few rows: columns without a header are read past."""
+    rows = [[*GOOD_ROWS[0], *[""] * 195]]
+    for row in GOOD_ROWS[1:]:
+        rows.append([*row, *[""] * 194, "核对人：张三"])
+    preview = parse_values_file(_xlsx(rows), "wide.xlsx")
+    assert preview.ok and preview.counts["new"] == 3
+    assert import_values(preview, acting_user=people.office)["new"] == 3
+
+
+def test_row_numbers_are_the_sheets_own_when_the_table_starts_lower_down(catalog, people):
+    rows = [[], [], [], *GOOD_ROWS, ["NO_SUCH", "AMR", "2024Q3", "1", ""]]  # header on row 4
+    preview = parse_values_file(_xlsx(rows), "lower.xlsx")
+    assert [(e.row, e.column) for e in preview.errors] == [(8, "指标")]
+
+
 def test_an_oversized_or_too_long_file_is_refused(catalog, people, monkeypatch):
     import qualityhub.spreadsheets as imports
 
@@ -344,15 +486,14 @@ def test_an_update_bumps_the_version_and_records_the_old_value_with_file_and_row
     catalog, people, django_capture_on_commit_callbacks
 ):
     from reports.gaps.tasks import schedule_gap_computation
-    from reports.reporting.services import reported_value_write
 
-    stored, _changed = reported_value_write(
+    stored = ReportedValue.objects.create(  # a department's draft, as its form saved it
         indicator=Indicator.objects.get(code="MFG_PRODUCT_PASS_RATE"),
         department=Department.objects.get(code="AMR"),
         period="2024Q3",
         value=Decimal("90"),
         note="季度初值",
-        acting_user=people.owner,
+        state="draft",
     )
     rows = [GOOD_ROWS[0], GOOD_ROWS[3], GOOD_ROWS[1]]  # one new, one update
     preview = parse_values_file(_csv(rows), "更正.csv")
@@ -367,7 +508,7 @@ def test_an_update_bumps_the_version_and_records_the_old_value_with_file_and_row
         "import",
         2,
     )
-    assert stored.updated_by == people.office
+    assert stored.updated_by == stored.reviewed_by == people.office  # approved by the import
     change = stored.changes.order_by("id").last()
     assert (change.action, change.via, change.changed_by) == ("update", "import", people.office)
     assert (change.old_value, change.old_note, change.old_state) == (
@@ -383,18 +524,16 @@ def test_an_update_bumps_the_version_and_records_the_old_value_with_file_and_row
 
 
 def test_the_write_reads_the_values_afresh_when_the_preview_is_stale(catalog, people):
-    from reports.reporting.services import reported_value_write
-
     preview = parse_values_file(_csv(GOOD_ROWS[:2]), "late.csv")
     assert preview.counts["new"] == 1
     # Between the preview and the confirmation, someone enters exactly the file's figure.
-    reported_value_write(
+    ReportedValue.objects.create(
         indicator=Indicator.objects.get(code="MFG_PRODUCT_PASS_RATE"),
         department=Department.objects.get(code="AMR"),
         period="2024Q3",
         value=Decimal("93.71"),
         note="年度抽检",
-        acting_user=people.owner,
+        state="draft",
     )
     counts = import_values(preview, acting_user=people.office)
     assert counts == {"new": 0, "updated": 0, "unchanged": 1, "errors": 0}

@@ -1,18 +1,21 @@
 """Scorecards: content, snapshots that say when their data has changed, pages and downloads."""
 
+import io
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from departments.models import Department
 from indicators.models import Indicator
+from reports.choices import STATUS_ORDER, GapStatus
 from reports.gaps.services import gaps_compute
 from reports.models import ReportedValue, ReportingPeriod, ScorecardRun
 from reports.periods import Period
 from reports.scorecards.data import scorecard_data
-from reports.scorecards.render import sparkline_svg
+from reports.scorecards.render import render_xlsx, sparkline_svg
 from reports.scorecards.services import is_stale, scorecard_render, scorecard_run_progress
 from reports.scorecards.tasks import scorecard_run_start
 
@@ -113,3 +116,71 @@ def test_the_office_starts_a_run_for_every_department_from_the_list(catalog, peo
     run = ScorecardRun.objects.get()
     assert response["Location"] == reverse("reports:scorecard_run", args=[run.pk])
     assert run.total > 30 and run.department is None
+
+
+def _cells(workbook, title):
+    return [list(row) for row in workbook[title].iter_rows(values_only=True)]
+
+
+def test_the_xlsx_holds_the_title_header_figures_and_counts(amr_figure):
+    """The layout the scorecard xlsx has always had (before it was written by XlsxBook too)."""
+    data = scorecard_data(amr_figure, QUARTER)
+    workbook = load_workbook(io.BytesIO(render_xlsx(data)))
+    assert workbook.sheetnames == ["记分卡", "定性任务"]
+    cells = _cells(workbook, "记分卡")
+    assert cells[0][0] == "内蒙古自治区市场监督管理局 · 2025年第四季度 质量强区指标记分卡"
+    assert workbook["记分卡"]["A1"].font.b and workbook["记分卡"]["A1"].font.sz == 14
+    assert all(v is None for v in cells[1])
+    header = ["指标代码", "指标", "期间", "单位", "实际值", "目标", "目标年份", "差距", "状态"]
+    assert cells[2] == header and workbook["记分卡"]["A3"].font.b
+    rows = {r[0]: r for r in cells[3 : 3 + len(data["rows"])]}
+    assert len(rows) == len(data["rows"])
+    assert rows["MFG_PRODUCT_PASS_RATE"] == [
+        "MFG_PRODUCT_PASS_RATE",
+        "制造业产品质量合格率",
+        "2025年第四季度",
+        "%",
+        93.71,
+        "≥ 96.5",
+        2025,
+        pytest.approx(2.79),
+        "偏离目标",
+    ]
+    counts = cells[3 + len(data["rows"]) + 1 :]
+    assert counts[0][:2] == ["状态", "数量"]
+    assert {r[0]: r[1] for r in counts[1:]} == {
+        str(GapStatus(s).label): data["counts"][s] for s in STATUS_ORDER
+    }
+    assert workbook["记分卡"].column_dimensions["A"].width == 34
+    tasks = _cells(workbook, "定性任务")
+    assert tasks[0] == ["任务", "进展", "进展情况", "状态"]
+    assert [r[0] for r in tasks[1:]] == [t["name"] for t in data["tasks"]]
+    assert workbook["定性任务"].column_dimensions["C"].width == 60
+
+
+def test_user_text_in_the_xlsx_is_never_a_formula(amr_figure):
+    """A department, indicator, task or narrative beginning with = + - @ stays text."""
+    data = scorecard_data(amr_figure, QUARTER)
+    data["department"]["name"] = '=HYPERLINK("http://evil","局")'
+    row = data["rows"][0]
+    row["code"], row["name"], row["unit"] = "-2+3+cmd|' /C calc'!A0", "+SUM(1,2)", "@A1"
+    task = data["tasks"][0]
+    task["name"], task["narrative"], task["status"] = "=1+1", "@cmd", "+进展"
+    workbook = load_workbook(io.BytesIO(render_xlsx(data)))
+    cells = [c for sheet in workbook.worksheets for r in sheet.iter_rows() for c in r]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    values = {c.value for c in cells}
+    assert {
+        "'-2+3+cmd|' /C calc'!A0",
+        "'+SUM(1,2)",
+        "'@A1",
+        "'=1+1",
+        "'@cmd",
+        "'+进展",
+    } <= values
+    title = workbook["记分卡"]["A1"].value
+    assert title.startswith("'=HYPERLINK(") and title.endswith("质量强区指标记分卡")
+    figure = next(
+        r for r in workbook["记分卡"].iter_rows() if r[0].value == "MFG_PRODUCT_PASS_RATE"
+    )
+    assert (figure[4].value, figure[4].data_type) == (93.71, "n")  # figures stay numbers

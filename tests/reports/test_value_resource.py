@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from reports.exchange.resources import ReportedValueResource
 from reports.models import ReportedValue, ReportedValueChange
 
-from .test_imports import GOOD_ROWS, _csv, _xlsx
+from .test_imports import GOOD_ROWS, HOSTILE_FILES, _csv, _xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +117,38 @@ def test_the_export_has_chinese_headers_numbers_and_neutralised_text(people):
 def test_a_file_of_blank_lines_is_called_empty(people, client):
     client.force_login(people.admin)
     assert "文件是空的" in _upload(client, b"\r\n\r\n", "blank.csv").content.decode()
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_FILES))
+def test_a_hostile_file_in_the_admins_import_gets_its_message_and_writes_nothing(
+    people, client, case
+):
+    data, message = HOSTILE_FILES[case]
+    client.force_login(people.admin)
+    before = (ReportedValue.objects.count(), ReportedValueChange.objects.count())
+    response = _upload(client, data, "hostile.dat")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert message in page
+    assert 'name="import_file_name"' not in page  # no confirmation offered
+    assert (ReportedValue.objects.count(), ReportedValueChange.objects.count()) == before
+
+
+def test_a_write_refused_at_the_confirmation_is_a_message_not_a_server_error(
+    people, client, monkeypatch
+):
+    import reports.exchange.services as services
+    from reports.exchange.parsing import ImportFileError
+
+    client.force_login(people.admin)
+    page = _upload(client, _csv(GOOD_ROWS), "v.csv").content.decode()
+
+    def timed_out(*args, **kwargs):
+        raise ImportFileError("写入超时（可能有另一个导入正在进行），未导入任何数据，请稍后重试。")
+
+    monkeypatch.setattr(services, "reported_values_import", timed_out)
+    response = _confirm(client, page)
+    assert response.status_code == 302 and response["Location"] == IMPORT_URL
+    shown = client.get(IMPORT_URL).content.decode()
+    assert "写入超时" in shown
+    assert not ReportedValue.objects.filter(source="import").exists()
