@@ -1,13 +1,61 @@
-"""Departments in the admin's import and export screens."""
+"""Departments in the admin's import and export screens, written through
+:func:`departments.services.department_save` (all or nothing, rows numbered as in the file)."""
 
 from __future__ import annotations
 
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from import_export import fields
 from import_export.widgets import ForeignKeyWidget
 
 from qualityhub.resources import BilingualResource
 
+from .choices import DepartmentStatus
 from .models import Department
+from .services import catalogue_batch, department_save
+
+#: Status as people write it: the code, the label, or its first word.
+STATUS_WORDS = {
+    "current": DepartmentStatus.CURRENT,
+    "现行": DepartmentStatus.CURRENT,
+    "historical": DepartmentStatus.HISTORICAL,
+    "历史": DepartmentStatus.HISTORICAL,
+    unicodedata.normalize("NFKC", str(DepartmentStatus.HISTORICAL.label)): (
+        DepartmentStatus.HISTORICAL
+    ),
+}
+
+
+def _status(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text).strip().lower()
+    if not folded:
+        return DepartmentStatus.CURRENT
+    if folded in STATUS_WORDS:
+        return STATUS_WORDS[folded]
+    raise ValidationError(
+        {
+            "status": _("状态“%(text)s”无法识别：请填写“现行”（current）或“历史”（historical）。")
+            % {"text": text}
+        }
+    )
+
+
+def _successor(text: str) -> Department | None:
+    if not text:
+        return None
+    successor = Department.objects.resolve(text)
+    if successor is None:
+        raise ValidationError(
+            {
+                "successor": _(
+                    "找不到继承部门“%(name)s”：请填写已有部门的代码或名称（新部门请排在前面的行）。"
+                )
+                % {"name": text}
+            }
+        )
+    return successor
 
 
 class DepartmentResource(BilingualResource):
@@ -20,10 +68,33 @@ class DepartmentResource(BilingualResource):
         attribute="successor", column_name="继承部门", widget=ForeignKeyWidget(Department, "code")
     )
 
+    SERVICE_FIELDS = (
+        "name_zh",
+        "short_name_zh",
+        "name_en",
+        "status",
+        "successor",
+        "note",
+        "sources",
+    )
+
     class Meta:
         model = Department
         import_id_fields = ("code",)
         fields = ("code", "name_zh", "short_name_zh", "name_en", "status", "successor")
-        skip_unchanged = True
-        report_skipped = True
-        use_transactions = True
+
+    def write_batch(self):
+        return catalogue_batch()
+
+    def import_row_values(self, values, *, user):
+        current = Department.objects.filter(code=values["code"]).first()
+        fields_ = {name: getattr(current, name) for name in self.SERVICE_FIELDS} if current else {}
+        for name, value in values.items():
+            if name == "status":
+                fields_[name] = _status(value)
+            elif name == "successor":
+                fields_[name] = _successor(value)
+            elif name != "code":
+                fields_[name] = value
+        fields_.setdefault("name_zh", "")
+        return department_save(department=current, code=values["code"], acting_user=user, **fields_)

@@ -1,14 +1,371 @@
-"""Writes to departments and user roles."""
+"""Writes to departments, their aliases and user roles.
+
+Every catalogue write (here and in :mod:`indicators.services`) follows one pattern: a
+``<entity>_clean`` function checks the values and returns them as they will be stored, raising
+``ValidationError`` with Chinese messages keyed by field (so an admin form shows each at its
+field); ``<entity>_save`` cleans, writes only what differs from the row as the database holds it,
+and announces the change with :func:`catalogue_changed`; ``<entity>_delete`` removes a row.
+Admin forms, admin imports and the fixture loader all call them.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models, transaction
+from django.db.models import ProtectedError, Q, RestrictedError
 from django.utils.translation import gettext as _
 
-from .choices import DEPARTMENT_ROLES, Role
-from .models import Department, Membership
+from qualityhub.events import catalogue_changed_on_commit
+
+from .choices import DEPARTMENT_ROLES, DepartmentStatus, Role
+from .models import Department, DepartmentAlias, Membership
+
+logger = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=models.Model)
+
+CREATED, UPDATED, UNCHANGED, DELETED = "created", "updated", "unchanged", "deleted"
+
+
+@dataclass(frozen=True)
+class Saved(Generic[M]):
+    """A catalogue row after a save service, and whether it was created, updated or unchanged."""
+
+    obj: M
+    outcome: str
+
+    @property
+    def changed(self) -> bool:
+        return self.outcome != UNCHANGED
+
+
+# --- Announcing changes -----------------------------------------------------------------------
+
+_pending: ContextVar[set[type] | None] = ContextVar("catalogue_pending", default=None)
+
+
+def catalogue_changed(model: type[models.Model]) -> None:
+    """Rows of ``model`` changed: send ``catalogue_changed`` once the transaction commits (the
+    reports app recomputes gaps and refreshes dashboards), or once per batch inside
+    :func:`catalogue_batch`."""
+    pending = _pending.get()
+    if pending is None:
+        catalogue_changed_on_commit(model)
+    else:
+        pending.add(model)
+
+
+@contextmanager
+def catalogue_batch() -> Iterator[None]:
+    """Many writes, one announcement per model class at the end (the loader, the imports).
+
+    Enter it inside the transaction: if that transaction rolls back, the announcements
+    registered with ``on_commit`` go with it.
+    """
+    if _pending.get() is not None:  # already batching
+        yield
+        return
+    pending: set[type] = set()
+    token = _pending.set(pending)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    for model in sorted(pending, key=lambda m: m.__name__):
+        catalogue_changed_on_commit(model)
+
+
+# --- Shared helpers -------------------------------------------------------------------------
+
+
+class Errors:
+    """Validation messages gathered per field, raised together."""
+
+    def __init__(self):
+        self.by_field: dict[str, list] = {}
+
+    def add(self, field: str | None, message) -> None:
+        if isinstance(message, ValidationError):
+            for text in message.messages:
+                self.add(field, text)
+            return
+        self.by_field.setdefault(field or NON_FIELD_ERRORS, []).append(message)
+
+    def __contains__(self, field: str) -> bool:
+        return field in self.by_field
+
+    def raise_if_any(self) -> None:
+        if self.by_field:
+            raise ValidationError(self.by_field)
+
+
+def text(value) -> str:
+    """A text field as stored: never ``None``, no surrounding whitespace."""
+    return "" if value is None else str(value).strip()
+
+
+def require(errors: Errors, field: str, value: str, message: str) -> None:
+    if not value:
+        errors.add(field, message)
+
+
+def check_length(errors: Errors, model: type[models.Model], values: dict) -> None:
+    """Text longer than its column, reported in Chinese before the database refuses it."""
+    for name, value in values.items():
+        field = model._meta.get_field(name)
+        limit = getattr(field, "max_length", None)
+        if limit and isinstance(value, str) and len(value) > limit and name not in errors:
+            errors.add(
+                name,
+                _("“%(field)s”最多 %(max)d 个字符（现为 %(n)d 个）。")
+                % {"field": field.verbose_name, "max": limit, "n": len(value)},
+            )
+
+
+#: What a JSON column cannot hold: PostgreSQL refuses the escaped NUL, UTF-8 the lone surrogates.
+_UNSTORABLE_JSON = re.compile(r"\\u0000|[\ud800-\udfff]")
+
+
+def storable_json(value) -> bool:
+    """Whether ``value`` can be stored in a JSON column: finite numbers, no NUL, no lone
+    surrogates, not nested beyond what the encoder follows."""
+    try:
+        dumped = json.dumps(value, allow_nan=False, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        return False
+    return not _UNSTORABLE_JSON.search(dumped)
+
+
+def _differs(obj: models.Model, name: str, value) -> bool:
+    field = obj._meta.get_field(name)
+    if field.is_relation:
+        return getattr(obj, field.attname) != (value.pk if value is not None else None)
+    return getattr(obj, name) != value
+
+
+def _log(what: str, acting_user) -> None:
+    """Who changed what, once it is committed (a dry run's rolled-back writes are not logged).
+    A person's change is worth a line at INFO; the loader's hundreds of rows are not."""
+    level = logging.INFO if acting_user is not None else logging.DEBUG
+    if logger.isEnabledFor(level):
+        transaction.on_commit(lambda: logger.log(level, "%s by %s", what, acting_user or "loader"))
+
+
+def write(
+    model: type[M], current: M | None, values: dict, *, acting_user, locked: bool = False
+) -> Saved[M]:
+    """Create the row, or update the fields of ``current`` that differ from the database.
+
+    ``current`` is read again under lock, as the instance a caller holds may already carry the
+    new values (an admin form applies them before saving) or be out of date; unless ``locked``
+    says the caller read it with ``select_for_update`` in this transaction (the loader, which
+    reads every row of a kind in one query).
+    """
+    if current is None or current.pk is None:
+        obj = model(**values)
+        obj.save(force_insert=True)
+        outcome = CREATED
+    else:
+        obj = current if locked else model._default_manager.select_for_update().get(pk=current.pk)
+        changed = [name for name, value in values.items() if _differs(obj, name, value)]
+        if not changed:
+            return Saved(obj, UNCHANGED)
+        for name in changed:
+            setattr(obj, name, values[name])
+        obj.save(update_fields=changed)
+        outcome = UPDATED
+    _log(f"{model.__name__} {obj.pk} {outcome}", acting_user)
+    catalogue_changed(model)
+    return Saved(obj, outcome)
+
+
+def delete(obj: models.Model, *, acting_user) -> None:
+    """Delete a catalogue row; rows that others still depend on are refused in Chinese."""
+    model, pk = type(obj), obj.pk
+    try:
+        with transaction.atomic():
+            obj.delete()
+    except ProtectedError as exc:
+        blockers = list(exc.protected_objects)
+    except RestrictedError as exc:
+        blockers = list(exc.restricted_objects)
+    else:
+        _log(f"{model.__name__} {pk} deleted", acting_user)
+        catalogue_changed(model)
+        return
+    raise ValidationError(
+        _("“%(obj)s”仍被 %(n)d 条记录引用（例如“%(example)s”），不能删除。")
+        % {"obj": obj, "n": len(blockers), "example": blockers[0] if blockers else ""},
+        code="protected",
+    )
+
+
+# --- Departments ----------------------------------------------------------------------------
+
+
+def department_clean(
+    *,
+    department: Department | None = None,
+    code: str,
+    name_zh: str,
+    short_name_zh: str = "",
+    name_en: str = "",
+    status: str = DepartmentStatus.CURRENT,
+    successor: Department | None = None,
+    note: str = "",
+    sources: list | None = None,
+) -> dict:
+    """The values of a department as stored; ``ValidationError`` keyed by field otherwise.
+
+    A historical department needs a successor and a current one has none; a department may not
+    be its own successor, directly or through a chain of successors.
+    """
+    errors = Errors()
+    values = {
+        "code": text(code),
+        "name_zh": text(name_zh),
+        "short_name_zh": text(short_name_zh),
+        "name_en": text(name_en),
+        "status": text(status),
+        "successor": successor,
+        "note": text(note),
+        "sources": sources if isinstance(sources, list) else [],
+    }
+    pk = department.pk if department is not None else None
+    require(errors, "code", values["code"], _("请填写部门代码。"))
+    require(errors, "name_zh", values["name_zh"], _("请填写部门名称。"))
+    check_length(errors, Department, values)
+    others = Department.objects.exclude(pk=pk) if pk else Department.objects.all()
+    if values["code"] and others.filter(code=values["code"]).exists():
+        errors.add("code", _("部门代码“%(code)s”已被使用。") % {"code": values["code"]})
+    if values["name_zh"]:
+        if others.filter(name_zh=values["name_zh"]).exists():
+            errors.add("name_zh", _("已有名为“%(name)s”的部门。") % {"name": values["name_zh"]})
+        elif (
+            DepartmentAlias.objects.filter(name=values["name_zh"])
+            .exclude(department_id=pk)
+            .exists()
+        ):
+            errors.add(
+                "name_zh",
+                _("“%(name)s”已是另一个部门的别名。") % {"name": values["name_zh"]},
+            )
+    if values["status"] not in DepartmentStatus.values:
+        errors.add("status", _("状态只能是“现行”或“历史”。"))
+    elif values["status"] == DepartmentStatus.HISTORICAL:
+        if successor is None:
+            errors.add("successor", _("历史部门须指定继承部门（承接其职责的部门）。"))
+        elif pk is not None and _leads_back(successor, pk):
+            errors.add(
+                "successor",
+                _("继承关系不能成环：“%(successor)s”的继承链又回到了本部门。")
+                % {"successor": successor},
+            )
+    elif successor is not None:
+        errors.add("successor", _("现行部门没有继承部门；撤并或更名后请将状态改为“历史”。"))
+    # The row as stored: an admin form may already have set the new values on ``department``.
+    stored_status = Department.objects.filter(pk=pk).values_list("status", flat=True).first()
+    if (
+        values["status"] == DepartmentStatus.HISTORICAL
+        and stored_status == DepartmentStatus.CURRENT
+        and Membership.objects.filter(department_id=pk).exists()
+    ):
+        errors.add(
+            "status",
+            _("该部门仍有填报员或审核员，请先把他们调到继承部门，再改为历史部门。"),
+        )
+    if sources is not None and not (
+        isinstance(sources, list)
+        and all(isinstance(item, dict) for item in sources)
+        and storable_json(sources)
+    ):
+        errors.add(
+            "sources", _("出处须是列表，每项写明文件（document）、条款（clause）和原文（quote）。")
+        )
+    errors.raise_if_any()
+    return values
+
+
+def _leads_back(successor: Department, pk: int) -> bool:
+    """Whether following successors from ``successor`` reaches department ``pk``."""
+    chain = dict(Department.objects.values_list("pk", "successor_id"))
+    seen, current = set(), successor.pk
+    while current is not None and current not in seen:
+        if current == pk:
+            return True
+        seen.add(current)
+        current = chain.get(current)
+    return False
+
+
+@transaction.atomic
+def department_save(
+    *, department: Department | None = None, acting_user, **fields
+) -> Saved[Department]:
+    """Create a department, or update ``department``; the fields are those of
+    :func:`department_clean`."""
+    values = department_clean(department=department, **fields)
+    return write(Department, department, values, acting_user=acting_user)
+
+
+@transaction.atomic
+def department_delete(*, department: Department, acting_user) -> None:
+    delete(department, acting_user=acting_user)
+
+
+def department_alias_clean(
+    *, alias: DepartmentAlias | None = None, name: str, department: Department | None
+) -> dict:
+    """Another spelling of a department: unique, and not the code or name of another one."""
+    errors = Errors()
+    values = {"name": text(name), "department": department}
+    require(errors, "name", values["name"], _("请填写别名。"))
+    if department is None:
+        errors.add("department", _("请选择部门。"))
+    check_length(errors, DepartmentAlias, values)
+    if values["name"] and department is not None:
+        taken = DepartmentAlias.objects.filter(name=values["name"])
+        if alias is not None and alias.pk:
+            taken = taken.exclude(pk=alias.pk)
+        if taken.exists():
+            errors.add("name", _("别名“%(name)s”已属于其他部门。") % {"name": values["name"]})
+        elif (
+            Department.objects.filter(Q(code=values["name"]) | Q(name_zh=values["name"]))
+            .exclude(pk=department.pk)
+            .exists()
+        ):
+            errors.add(
+                "name",
+                _("“%(name)s”是另一个部门的代码或名称，不能作别名。") % {"name": values["name"]},
+            )
+    errors.raise_if_any()
+    return values
+
+
+@transaction.atomic
+def department_alias_save(
+    *, alias: DepartmentAlias | None = None, name: str, department: Department | None, acting_user
+) -> Saved[DepartmentAlias]:
+    values = department_alias_clean(alias=alias, name=name, department=department)
+    return write(DepartmentAlias, alias, values, acting_user=acting_user)
+
+
+@transaction.atomic
+def department_alias_delete(*, alias: DepartmentAlias, acting_user) -> None:
+    delete(alias, acting_user=acting_user)
+
+
+# --- User roles -----------------------------------------------------------------------------
 
 
 @transaction.atomic

@@ -4,6 +4,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from qualityhub.spreadsheets import format_number
+
+from .catalog import quote_in_text
 from .choices import (
     Aggregation,
     Category,
@@ -13,6 +16,18 @@ from .choices import (
     ResponsibilityRole,
     ValueKind,
 )
+
+QUOTE_HELP = _("文件原文中的一句，须逐字出现在该文件的原文文本中（空白不计）。")
+NO_QUOTE_HELP = _("确实无法引用原文时填写理由；原文和理由至少填一项。")
+
+
+def quote_or_reason(prefix: str) -> models.CheckConstraint:
+    """Every target, task and responsibility cites its document, or says why it cannot."""
+    return models.CheckConstraint(
+        condition=~Q(quote="") | ~Q(no_quote_reason=""),
+        name=f"{prefix}_quote_or_no_quote_reason",
+        violation_error_message=_("请填写原文引用，或说明无原文引用的理由。"),
+    )
 
 
 class Document(models.Model):
@@ -27,9 +42,22 @@ class Document(models.Model):
     issued_year = models.PositiveSmallIntegerField(_("发布年份"))
     date_note = models.TextField(_("日期说明"), blank=True)
     horizon_years = models.JSONField(_("目标年份"), default=list, blank=True)
-    source_file = models.CharField(_("原文文件"), max_length=100)
+    source_file = models.CharField(
+        _("原文文件"),
+        max_length=100,
+        blank=True,
+        help_text=_("原文文件名：基础目录中的文件在 fixtures/sources/ 下；上传的文件记其原名。"),
+    )
     quote_file = models.CharField(
-        _("引用文本文件"), max_length=100, help_text=_("引用核对所用的文本（繁体原文的简体副本）。")
+        _("引用文本文件"),
+        max_length=100,
+        blank=True,
+        help_text=_("引用核对所用的文本（繁体原文的简体副本）；仅基础目录中的文件有。"),
+    )
+    source_text = models.TextField(
+        _("原文文本"),
+        blank=True,
+        help_text=_("核对引用所用的全文：上传的文本文件，或基础目录的引用文本文件。"),
     )
     note = models.TextField(_("说明"), blank=True)
 
@@ -45,6 +73,13 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.title_zh
+
+    def contains_quote(self, quote: str) -> bool | None:
+        """Whether ``quote`` occurs verbatim in the source text (whitespace ignored, as in
+        :func:`indicators.catalog.quote_in_source`); ``None`` when there is no text to check."""
+        if not self.source_text:
+            return None
+        return quote_in_text(quote, self.source_text)
 
     def in_force(self, year: int) -> bool:
         """A plan is in force from the year it was issued to its last horizon year."""
@@ -129,7 +164,8 @@ class Target(models.Model):
     comparator = models.CharField(_("比较方式"), max_length=2, choices=Comparator.choices)
     value = models.DecimalField(_("目标值"), max_digits=20, decimal_places=6, null=True, blank=True)
     clause = models.CharField(_("条款"), max_length=40)
-    quote = models.TextField(_("原文"))
+    quote = models.TextField(_("原文"), blank=True, help_text=QUOTE_HELP)
+    no_quote_reason = models.TextField(_("无原文引用的理由"), blank=True, help_text=NO_QUOTE_HELP)
     note = models.TextField(_("说明"), blank=True)
 
     class Meta:
@@ -146,10 +182,12 @@ class Target(models.Model):
             models.CheckConstraint(
                 condition=Q(year__gte=2000, year__lte=2100), name="target_year_plausible"
             ),
+            quote_or_reason("target"),
         ]
 
     def __str__(self) -> str:
-        value = "—" if self.value is None else f"{self.value.normalize():f}"
+        # ``value`` may still be what a form or file gave (an int, a float) before it is saved.
+        value = "—" if self.value is None else format_number(self.value)
         return f"{self.indicator} {self.get_comparator_display()} {value}（{self.year}）"
 
     def is_met_by(self, actual: Decimal | None) -> bool | None:
@@ -174,13 +212,15 @@ class Task(models.Model):
     )
     title_zh = models.CharField(_("任务"), max_length=300)
     clause = models.CharField(_("条款"), max_length=40)
-    quote = models.TextField(_("原文"))
+    quote = models.TextField(_("原文"), blank=True, help_text=QUOTE_HELP)
+    no_quote_reason = models.TextField(_("无原文引用的理由"), blank=True, help_text=NO_QUOTE_HELP)
     note = models.TextField(_("说明"), blank=True)
 
     class Meta:
         verbose_name = _("任务")
         verbose_name_plural = _("任务")
         ordering = ["document__code", "code"]
+        constraints = [quote_or_reason("task")]
 
     def __str__(self) -> str:
         return f"{self.clause} {self.title_zh}"
@@ -222,7 +262,8 @@ class Responsibility(models.Model):
         Document, verbose_name=_("文件"), on_delete=models.PROTECT, related_name="responsibilities"
     )
     clause = models.CharField(_("条款"), max_length=40)
-    quote = models.TextField(_("原文"))
+    quote = models.TextField(_("原文"), blank=True, help_text=QUOTE_HELP)
+    no_quote_reason = models.TextField(_("无原文引用的理由"), blank=True, help_text=NO_QUOTE_HELP)
     note = models.TextField(_("说明"), blank=True)
 
     class Meta:
@@ -250,6 +291,7 @@ class Responsibility(models.Model):
                 condition=Q(task__isnull=False),
                 name="responsibility_unique_task",
             ),
+            quote_or_reason("responsibility"),
         ]
 
     def __str__(self) -> str:

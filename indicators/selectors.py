@@ -29,8 +29,12 @@ CATALOG_COLUMNS = (
 
 
 def target_list() -> QuerySet[Target]:
-    return Target.objects.select_related("indicator", "document").order_by(
-        "document__issued_year", "document__code", "id"
+    """Every target with its indicator and document (without the document's source text, tens
+    of kilobytes that no list needs)."""
+    return (
+        Target.objects.select_related("indicator", "document")
+        .defer("document__source_text")
+        .order_by("document__issued_year", "document__code", "id")
     )
 
 

@@ -180,11 +180,14 @@ def _build_overview(*, quarter, document, category, department) -> dict:
 
 def indicator_detail(indicator: Indicator) -> dict:
     targets = list(
-        indicator.targets.select_related("document").order_by("year", "document__issued_year")
+        indicator.targets.select_related("document")
+        .defer("document__source_text")
+        .order_by("year", "document__issued_year")
     )
     responsibilities = list(
         Responsibility.objects.filter(indicator=indicator)
         .select_related("department__successor__successor", "document")
+        .defer("document__source_text")
         .order_by("document__issued_year", "role")
     )
     assignments = list(
@@ -194,8 +197,10 @@ def indicator_detail(indicator: Indicator) -> dict:
 
 
 def indicator_values(indicator: Indicator, departments=None):
-    values = ReportedValue.objects.filter(indicator=indicator).select_related(
-        "department", "document"
+    values = (
+        ReportedValue.objects.filter(indicator=indicator)
+        .select_related("department", "document")
+        .defer("document__source_text")
     )
     if departments is not None:
         values = values.filter(department__in=departments)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from departments.resources import DepartmentResource
 from indicators.resources import IndicatorResource, ResponsibilityResource, TargetResource
@@ -41,10 +42,26 @@ def _value_columns() -> list[Column]:
     ]
 
 
+#: What a catalogue file must fill in besides the row's key, and what to write in some columns;
+#: the services (``indicators.services``) check the same on import.
+REQUIRED_BESIDES_KEY = {"comparator", "clause", "department_as_written", "role", "name_zh"}
+EXTRA_HELP = {
+    "comparator": gettext_lazy(
+        "也可写作 ≥ ≤ > < =，或原文的说法：以上、不低于、不少于、达到（≥）；超过、高于（>）；"
+        "以下、以内、不超过、控制在（≤）；低于、少于、不足（<）"
+    ),
+    "value": gettext_lazy("数字，照原文填写，如 96、96.5 或 96.5%（单位为 % 时）；定性指标留空"),
+    "quote": gettext_lazy(
+        "文件中的原句，须逐字出现在该文件的原文中；确实无法引用时留空并填写下一列的理由"
+    ),
+    "no_quote_reason": gettext_lazy("仅在原文一列留空时填写：为何无法引用原文"),
+}
+
+
 def _resource_columns(resource_class) -> list[Column]:
     resource = resource_class()
     model = resource._meta.model
-    required = set(resource._meta.import_id_fields)
+    required = set(resource._meta.import_id_fields) | (REQUIRED_BESIDES_KEY & set(resource.fields))
     columns = []
     for name, field in resource.fields.items():
         try:
@@ -57,6 +74,8 @@ def _resource_columns(resource_class) -> list[Column]:
             help_text = _("%(name)s，可填：%(allowed)s") % {"name": help_text, "allowed": allowed}
         if model_field is not None and model_field.is_relation:
             help_text = _("%(name)s的代码") % {"name": help_text}
+        if name in EXTRA_HELP:
+            help_text = f"{help_text}：{EXTRA_HELP[name]}"
         columns.append(Column(field.column_name, name, name in required, help_text))
     return columns
 

@@ -19,6 +19,8 @@ from reports.models import QualitativeReport, ReportedValue, ReportingPeriod
 from reports.periods import Period
 
 EDITABLE_STATES = (ValueState.DRAFT, ValueState.RETURNED)
+#: A document's full text is for checking quotes; the forms never read it.
+WITHOUT_SOURCE_TEXTS = ("task__document__source_text", "document__source_text")
 
 
 # --- Periods ------------------------------------------------------------------------------------
@@ -171,9 +173,13 @@ def department_forms(departments: list[Department], quarter: Period) -> dict[int
     today = current_department_ids()
     wanted = {d.pk for d in departments}
     responsibilities = defaultdict(list)
-    for r in Responsibility.objects.filter(
-        department_id__in=[pk for pk, current in today.items() if current in wanted]
-    ).select_related("indicator", "task__document", "document"):
+    for r in (
+        Responsibility.objects.filter(
+            department_id__in=[pk for pk, current in today.items() if current in wanted]
+        )
+        .select_related("indicator", "task__document", "document")
+        .defer(*WITHOUT_SOURCE_TEXTS)
+    ):
         responsibilities[today[r.department_id]].append(r)
     assignments = defaultdict(list)
     for a in ReportingAssignment.objects.filter(department_id__in=wanted).select_related(
@@ -184,7 +190,12 @@ def department_forms(departments: list[Department], quarter: Period) -> dict[int
         r.indicator_id for rs in responsibilities.values() for r in rs if r.indicator_id
     } | {a.indicator_id for assigned in assignments.values() for a in assigned}
     targets_by_indicator: dict[int, list[Target]] = defaultdict(list)
-    for target in Target.objects.filter(indicator_id__in=indicator_ids).select_related("document"):
+    targets = (
+        Target.objects.filter(indicator_id__in=indicator_ids)
+        .select_related("document")
+        .defer("document__source_text")
+    )
+    for target in targets:
         targets_by_indicator[target.indicator_id].append(target)
     is_open = entry_is_open(quarter)
     forms = {

@@ -362,7 +362,8 @@ def reported_value_save_draft(
     _check_period_open(quarter or row_period)
     rules.check_value(indicator, value)
     target, _expired = target_in_force(
-        list(indicator.targets.select_related("document")), row_period.year
+        list(indicator.targets.select_related("document").defer("document__source_text")),
+        row_period.year,
     )
     rules.check_note(target, previous_figure(indicator, department, row_period), value, note)
     return _store_value(

@@ -3,6 +3,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
 from indicators.models import Target
@@ -90,3 +91,10 @@ def test_csv_goes_to_standard_output_without_output(catalog, capfdbinary):
     call_command("export_catalog", format="csv")
     out = capfdbinary.readouterr().out.decode("utf-8")
     assert out.splitlines()[0] == ",".join(HEADER)
+
+
+def test_an_output_that_cannot_be_written_is_a_message_not_a_traceback(catalog, tmp_path):
+    with pytest.raises(CommandError, match="cannot write"):
+        call_command("export_catalog", format="csv", output=tmp_path / "no-such-folder" / "x.csv")
+    with pytest.raises(CommandError, match="cannot write"):
+        call_command("export_catalog", format="csv", output=tmp_path)

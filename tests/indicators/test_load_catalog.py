@@ -9,6 +9,7 @@ from django.core.management.base import CommandError
 from departments.models import Department, DepartmentAlias
 from indicators.catalog import CatalogError
 from indicators.models import Document, Indicator, Responsibility, Target, Task
+from qualityhub.events import catalogue_changed
 from reports.models import ReportedValue, ReportedValueChange
 from reports.reporting.services import catalogue_load as catalog_load
 
@@ -108,3 +109,51 @@ def test_an_unknown_department_spelling_is_refused(catalog, catalog_copy):
     with pytest.raises(CommandError) as excinfo:
         call_command("load_catalog", directory=catalog_copy)
     assert "'自治区质检局' matches no department" in str(excinfo.value)
+
+
+@pytest.mark.django_db
+def test_every_document_keeps_its_quote_file_as_source_text_and_quotes_are_checked_in_it(catalog):
+    for document in Document.objects.all():
+        text = (settings.CATALOG_SOURCES_DIR / document.quote_file).read_text(encoding="utf-8")
+        assert document.source_text == text.strip()
+    outline = Document.objects.get(code="outline-2023")
+    assert outline.contains_quote("制造业产品质量合格率达到 96.5％")
+    assert not outline.contains_quote("制造业产品质量合格率达到97％")
+    for model in (Target, Task, Responsibility):
+        for row in model.objects.select_related("document"):
+            assert row.document.contains_quote(row.quote), row
+
+
+@pytest.mark.django_db
+def test_a_load_that_changes_rows_announces_each_kind_once(
+    catalog, catalog_copy, django_capture_on_commit_callbacks
+):
+    path = catalog_copy / "outline_2023.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  - indicator: CONSUMER_GOODS_PASS_RATE\n")
+    end = text.index("\n\n", start)
+    path.write_text(text[:start] + text[end + 2 :], encoding="utf-8")
+    senders = []
+
+    def receiver(sender, **kwargs):
+        senders.append(sender)
+
+    catalogue_changed.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            catalog_load(directory=catalog_copy)
+    finally:
+        catalogue_changed.disconnect(receiver)
+    assert senders == [Target]  # one target deleted: one announcement, after the commit
+
+
+@pytest.mark.django_db
+def test_a_fixture_target_is_checked_by_the_services_validators(catalog, catalog_copy):
+    path = catalog_copy / "outline_2023.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("value: 96.5\n", "value: 101\n", 1), encoding="utf-8")
+    before = _counts()
+    with pytest.raises(CatalogError) as excinfo:
+        catalog_load(directory=catalog_copy)
+    assert "目标值 101 超出该指标的有效范围" in str(excinfo.value)
+    assert _counts() == before

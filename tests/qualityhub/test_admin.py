@@ -5,7 +5,8 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 
-from departments.models import Department
+from departments.admin import ReadOnlyInline, ServiceAdmin
+from departments.models import Department, Membership
 from indicators.models import Indicator
 from reports.models import ReportedValue
 from tests.factories import UserFactory
@@ -37,6 +38,21 @@ def test_every_changelist_and_add_page_opens_in_chinese(catalog, admin_client, l
         assert str(opts.verbose_name_plural) in response.content.decode()
     index = admin_client.get(reverse("admin:index")).content.decode()
     assert "站点管理" in index or "管理" in index
+
+
+def test_every_catalogue_admin_writes_through_the_services():
+    """So that every admin edit of the catalogue is checked and schedules the gap recomputation."""
+    catalogue = [
+        model
+        for label in ("departments", "indicators")
+        for model in apps.get_app_config(label).get_models()
+        if model is not Membership
+    ]
+    for model in catalogue:
+        model_admin = admin.site._registry[model]
+        assert isinstance(model_admin, ServiceAdmin), model
+        for inline in model_admin.inlines:
+            assert issubclass(inline, ReadOnlyInline), inline
 
 
 def test_change_pages_of_catalogue_rows_open(catalog, admin_client):

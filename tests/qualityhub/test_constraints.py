@@ -4,7 +4,7 @@ import pytest
 from django.db import DataError, IntegrityError, transaction
 
 from departments.models import Department, Membership
-from indicators.models import Responsibility, Target
+from indicators.models import Responsibility, Target, Task
 from reports.models import GapResult, ReportedValue
 from tests.factories import (
     DepartmentFactory,
@@ -83,6 +83,23 @@ def test_one_target_per_indicator_document_and_year():
             quote="x",
         )
     )
+
+
+def test_a_target_task_or_responsibility_quotes_its_document_or_says_why_not():
+    department, document = DepartmentFactory(), DocumentFactory()
+    _rejects(lambda: TargetFactory(quote="", no_quote_reason=""))
+    _rejects(lambda: Task.objects.create(code="T_X", document=document, title_zh="x", clause="x"))
+    _rejects(
+        lambda: Responsibility.objects.create(
+            indicator=IndicatorFactory(),
+            department=department,
+            department_as_written=department.name_zh,
+            role="lead",
+            document=document,
+            clause="x",
+        )
+    )
+    assert TargetFactory(quote="", no_quote_reason="原文为图片").pk
 
 
 def test_a_responsibility_names_exactly_one_of_indicator_or_task():

@@ -1,11 +1,17 @@
 """The import page: upload, dry-run preview with row errors, confirm; large files in the
 background with progress."""
 
+import time
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from reports.models import ImportJob, ReportedValue
+import reports.exchange.services as services
+from reports.models import ImportJob, ReportedValue, ReportedValueChange
+from tests.qualityhub.test_spreadsheets import sparse_xlsx
+
+from .test_imports import HOSTILE_FILES
 
 pytestmark = pytest.mark.django_db
 
@@ -123,7 +129,14 @@ def test_every_resource_has_a_template_with_chinese_headers_that_its_importer_re
         }[resource]
         expected = [f.column_name for f in resource_class().fields.values()]
         assert headers == expected
-        assert not resource_class().import_data(tablib.Dataset(headers=headers)).has_errors()
+        result = resource_class().import_data(tablib.Dataset(headers=headers))
+        assert not result.has_errors() and not result.has_validation_errors()
+        # The admin reads the file itself the same way, and asks for rows.
+        from qualityhub.resources import CatalogueFile
+        from qualityhub.spreadsheets import SpreadsheetError
+
+        with pytest.raises(SpreadsheetError, match="只有表头"):
+            CatalogueFile().create_dataset(xlsx.content)
 
 
 def test_an_unknown_template_is_not_found(people, login):
@@ -140,3 +153,221 @@ def test_the_page_offers_templates_and_admins_the_catalogue_screens(people, logi
     assert reverse("admin:indicators_target_import") not in office_page
     admin_page = login(people.admin).get(reverse("reports:imports")).content.decode()
     assert reverse("admin:indicators_target_import") in admin_page
+
+
+# --- Bad input is never a 500 -------------------------------------------------------------------
+
+
+def _upload_bytes(client, data: bytes, name: str, **extra):
+    return client.post(
+        reverse("reports:imports"), {"file": SimpleUploadedFile(name, data), **extra}, follow=True
+    )
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_FILES))
+def test_a_hostile_file_uploaded_on_the_page_gets_its_message_and_writes_nothing(
+    people, login, case
+):
+    data, message = HOSTILE_FILES[case]
+    client = login(people.office)
+    before = (ReportedValue.objects.count(), ReportedValueChange.objects.count())
+    response = _upload_bytes(client, data, "hostile.dat")
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    job = ImportJob.objects.get()
+    assert job.status in ("failed", "previewed") and not job.background
+    client.post(reverse("reports:import_job", args=[job.pk]))  # confirming changes nothing
+    job.refresh_from_db()
+    assert job.status in ("failed", "previewed")
+    assert (ReportedValue.objects.count(), ReportedValueChange.objects.count()) == before
+
+
+def test_a_sparse_xlsx_is_refused_on_the_page_at_once(people, login):
+    client = login(people.office)
+    started = time.monotonic()
+    page = _upload_bytes(client, sparse_xlsx(), "稀疏.xlsx").content.decode()
+    assert time.monotonic() - started < 2
+    assert "该 Excel 工作表的范围过大（1048576 行 × 16384 列）" in page
+    job = ImportJob.objects.get()
+    assert job.status == "failed" and "范围过大" in job.message
+    assert 'value="retry"' in page and 'value="discard"' in page
+
+
+@pytest.mark.parametrize(
+    "department", ["abc", "1.5", "-1", "99999999999999999999", "1 OR 1=1", "<b>1</b>"]
+)
+def test_a_department_that_is_not_an_id_is_refused_on_the_form(people, login, department):
+    client = login(people.office)
+    response = _upload_bytes(client, GOOD.encode(), "x.csv", department=department)
+    assert response.status_code == 200
+    assert "所选部门不存在，请重新选择。" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_a_department_that_no_longer_exists_is_refused_on_the_form(people, login):
+    from departments.models import Department
+
+    merged = Department.objects.exclude(status="current").first()
+    assert merged is not None, "the catalogue holds historical departments"
+    client = login(people.office)
+    page = _upload_bytes(client, GOOD.encode(), "x.csv", department=merged.pk).content.decode()
+    assert "所选部门不存在" in page and not ImportJob.objects.exists()
+
+
+# --- A job that fails ends as failed, with a way on ----------------------------------------------
+
+UNEXPECTED = "处理文件时发生意外错误，未导入任何数据。"
+
+
+def _explode(*args, **kwargs):
+    raise RuntimeError("a bug, not the file")
+
+
+def test_an_unexpected_error_in_the_check_fails_the_job_and_retry_checks_again(
+    people, login, monkeypatch
+):
+    client = login(people.office)
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "parse_values_file", _explode)
+        response = _upload_bytes(client, GOOD.encode("gbk"), "values.csv")
+    assert response.status_code == 200
+    page = response.content.decode()
+    job = ImportJob.objects.get()
+    assert job.status == "failed" and job.message.startswith(UNEXPECTED)
+    assert UNEXPECTED in page and 'value="retry"' in page and 'value="discard"' in page
+    assert "确认导入" not in page
+
+    page = client.post(
+        reverse("reports:import_job", args=[job.pk]), {"action": "retry"}, follow=True
+    ).content.decode()
+    job.refresh_from_db()
+    assert job.status == "previewed" and job.message == "" and "确认导入" in page
+    client.post(reverse("reports:import_job", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == "done"
+    assert ReportedValue.objects.filter(period="2024Q3", source="import").count() == 1
+
+
+def test_a_database_error_in_the_check_still_records_the_failure(people, login, monkeypatch):
+    """The check runs in a savepoint: a failed query there does not spoil the failure's write."""
+    from django.db import connection
+
+    def broken_query(*args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 / 0")
+
+    monkeypatch.setattr(services, "parse_values_file", broken_query)
+    response = _upload_bytes(login(people.office), GOOD.encode("gbk"), "values.csv")
+    assert response.status_code == 200
+    job = ImportJob.objects.get()
+    assert job.status == "failed" and job.message.startswith(UNEXPECTED)
+
+
+def test_an_unexpected_error_in_the_write_fails_the_job_and_writes_nothing(
+    people, login, monkeypatch
+):
+    import reports.exchange.writing as writing
+
+    client = login(people.office)
+    _upload_bytes(client, GOOD.encode("gbk"), "values.csv")
+    job = ImportJob.objects.get()
+    assert job.status == "previewed"
+    before = (ReportedValue.objects.count(), ReportedValueChange.objects.count())
+
+    def fail_midway(done):
+        raise RuntimeError("the worker's disk is full")
+
+    with monkeypatch.context() as patch:
+        original = writing.reported_values_import
+
+        def write_then_fail(rows, **kwargs):
+            return original(rows, **{**kwargs, "on_progress": fail_midway})
+
+        patch.setattr(services, "reported_values_import", write_then_fail)
+        response = client.post(reverse("reports:import_job", args=[job.pk]), follow=True)
+    assert response.status_code == 200
+    job.refresh_from_db()
+    assert job.status == "failed" and job.message.startswith(UNEXPECTED)
+    assert UNEXPECTED in response.content.decode()
+    assert (ReportedValue.objects.count(), ReportedValueChange.objects.count()) == before
+
+    # Retry checks the file again; then it imports.
+    client.post(reverse("reports:import_job", args=[job.pk]), {"action": "retry"})
+    job.refresh_from_db()
+    assert job.status == "previewed"
+    client.post(reverse("reports:import_job", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == "done" and job.counts["new"] == 1
+
+
+def test_discarding_a_failed_job_removes_its_file_and_nothing_is_imported(people, login):
+    from pathlib import Path
+
+    client = login(people.office)
+    _upload_bytes(client, sparse_xlsx(), "稀疏.xlsx")
+    job = ImportJob.objects.get()
+    path = Path(job.file.path)
+    assert job.status == "failed" and path.exists()
+    page = client.post(
+        reverse("reports:import_job", args=[job.pk]), {"action": "discard"}, follow=True
+    ).content.decode()
+    job.refresh_from_db()
+    assert job.status == "discarded" and not path.exists()
+    assert "已放弃该导入，文件已删除。" in page and "该导入已放弃，未写入任何数据。" in page
+    assert 'value="retry"' not in page
+    # a discarded job cannot be retried or confirmed
+    client.post(reverse("reports:import_job", args=[job.pk]), {"action": "retry"})
+    client.post(reverse("reports:import_job", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == "discarded"
+
+
+def test_a_finished_import_cannot_be_discarded(people, login):
+    client = login(people.office)
+    _upload_bytes(client, GOOD.encode("gbk"), "values.csv")
+    job = ImportJob.objects.get()
+    client.post(reverse("reports:import_job", args=[job.pk]))
+    page = client.post(
+        reverse("reports:import_job", args=[job.pk]), {"action": "discard"}, follow=True
+    ).content.decode()
+    job.refresh_from_db()
+    assert job.status == "done" and "不能放弃" in page
+
+
+def test_the_history_names_whoever_confirmed_the_import(people, login):
+    _upload(login(people.office), GOOD)
+    job = ImportJob.objects.get()
+    login(people.admin).post(reverse("reports:import_job", args=[job.pk]))
+    value = ReportedValue.objects.get(period="2024Q3", indicator__code="MFG_PRODUCT_PASS_RATE")
+    assert value.changes.get().changed_by == people.admin
+    job.refresh_from_db()
+    assert (job.created_by, job.confirmed_by) == (people.office, people.admin)
+
+
+def test_a_job_left_checking_by_a_process_that_died_is_ended_by_the_sweep(people, login, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from reports.exchange.services import import_jobs_sweep
+
+    client = login(people.office)
+    _upload(client, GOOD)
+    job = ImportJob.objects.get()
+    # As if the web process had died mid-check an hour ago.
+    ImportJob.objects.filter(pk=job.pk).update(
+        status="checking", stage_started_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    settings.IMPORT_STALE_MINUTES = 40
+    assert import_jobs_sweep() == 1
+    job.refresh_from_db()
+    assert job.status == "failed" and "超过 40 分钟仍未完成" in job.message
+    assert import_jobs_sweep() == 0  # a failed job is left alone
+    page = client.get(reverse("reports:import_job", args=[job.pk])).content.decode()
+    assert "重新检查" in page and "放弃该导入" in page
+    # A job still within its time is not touched.
+    _upload(client, GOOD, name="fresh.csv")
+    fresh = ImportJob.objects.get(filename="fresh.csv")
+    ImportJob.objects.filter(pk=fresh.pk).update(status="importing")
+    assert import_jobs_sweep() == 0
+    assert ImportJob.objects.get(pk=fresh.pk).status == "importing"

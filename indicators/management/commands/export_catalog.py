@@ -1,7 +1,7 @@
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from indicators.selectors import CATALOG_COLUMNS, catalog_rows
 from qualityhub.spreadsheets import write_csv, write_xlsx
@@ -21,7 +21,10 @@ class Command(BaseCommand):
         else:
             data = write_xlsx(CATALOG_COLUMNS, rows, title="catalog")
         if output:
-            output.write_bytes(data)
+            try:
+                output.write_bytes(data)
+            except OSError as exc:  # a missing folder, a directory, no permission
+                raise CommandError(f"cannot write {output}: {exc.strerror}") from None
             self.stderr.write(f"{len(rows)} targets written to {output}")
         elif format == "xlsx" and sys.stdout.isatty():
             self.stderr.write("xlsx is binary: give --output FILE")
