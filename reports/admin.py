@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
 from departments.access import is_office
+from departments.admin import SafeFieldsAdmin
 
 from .choices import ChangeVia, ValueSource, ValueState
 from .exchange.parsing import ImportFileError
@@ -180,7 +181,9 @@ class ServiceErrorsMixin:
 
 
 @admin.register(ReportedValue)
-class ReportedValueAdmin(ServiceErrorsMixin, ReviewActionsMixin, ImportExportModelAdmin):
+class ReportedValueAdmin(
+    ServiceErrorsMixin, ReviewActionsMixin, SafeFieldsAdmin, ImportExportModelAdmin
+):
     """Edits go through :func:`reports.reporting.services.reported_value_write`, and review
     through the workflow services, so every change enters the value's history.
 

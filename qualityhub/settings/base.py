@@ -44,11 +44,16 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "qualityhub.middleware.ChineseFirstLocaleMiddleware",
+    # Before any view (and after the language is chosen, for its Chinese page): a NUL byte in the
+    # path, the query or a posted field is a 400, never a database error.
+    "qualityhub.middleware.RefuseUnstorableInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # An admin lookup the admin or django-import-export would crash on is a 400.
+    "qualityhub.middleware.AdminLookupErrorsMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
@@ -102,3 +103,35 @@ def test_logout_needs_a_post_and_ends_the_session(accounts):
     client.post(reverse("logout"))
     response = client.get(reverse("reports:form"))
     assert response.status_code == 302 and response["Location"].startswith(LOGIN)
+
+
+def _main(response, username: str) -> str:
+    main = response.content.decode().split("<main>")[1].split("</main>")[0]
+    main = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", main)
+    return main.replace(username, "X")
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [("x" * 5000, "nope"), ("长" * 151, "nope"), ("alice", "x" * 5000)],
+    ids=["5,000-character username", "151-character username", "5,000-character password"],
+)
+def test_an_overlong_login_is_refused_like_a_wrong_password(accounts, username, password):
+    """django-axes records a failed login in a 255-character column: a longer username was a
+    database error. It is refused before authentication, with the wrong-password message."""
+    wrong = _login(Client(), "alice", "nope")
+    overlong = _login(Client(), username, password)
+    assert overlong.status_code == wrong.status_code == 200
+    assert "请输入一个正确的" in overlong.content.decode()
+    assert _main(overlong, username) == _main(wrong, "alice")
+    assert AccessAttempt.objects.filter(username=username).exists() == (username == "alice")
+
+
+def test_the_admin_login_refuses_an_overlong_username_like_a_wrong_password(accounts):
+    url = reverse("admin:login")
+    wrong = Client().post(url, {"username": "root", "password": "nope"})
+    overlong = Client().post(url, {"username": "x" * 5000, "password": "nope"})
+    assert overlong.status_code == wrong.status_code == 200
+    assert "请输入一个正确的工作人员账户" in overlong.content.decode()
+    # The right account still logs in through the same form.
+    assert Client().post(url, {"username": "root", "password": "pw-for-tests"}).status_code == 302

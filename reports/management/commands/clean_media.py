@@ -1,8 +1,12 @@
 import datetime as dt
+import math
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from reports.maintenance import orphan_files, orphan_files_remove
+
+#: Files are never kept longer than about a century for being young enough.
+MAX_HOURS = 24 * 365 * 100
 
 
 class Command(BaseCommand):
@@ -16,6 +20,8 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="list them only")
 
     def handle(self, *args, hours=24, dry_run=False, **options):
+        if not math.isfinite(hours) or not 0 <= hours <= MAX_HOURS:
+            raise CommandError(f"--hours 应在 0 到 {MAX_HOURS} 之间。")
         age = dt.timedelta(hours=hours)
         paths = orphan_files(older_than=age) if dry_run else orphan_files_remove(older_than=age)
         for path in paths:

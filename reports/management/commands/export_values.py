@@ -40,7 +40,10 @@ class Command(BaseCommand):
         else:
             data = export_values(format, states=state, **filters)
         if output:
-            output.write_bytes(data)
+            try:
+                output.write_bytes(data)
+            except OSError as exc:
+                raise CommandError(f"{output}：无法写入（{exc.strerror}）。") from exc
             self.stderr.write(f"written to {output}")
         else:
             sys.stdout.buffer.write(data)

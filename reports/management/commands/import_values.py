@@ -41,10 +41,14 @@ class Command(BaseCommand):
                 raise CommandError(f"no user {user!r}")
             if not is_office(acting_user):
                 raise CommandError("只有领导小组办公室和系统管理员可以导入填报数值。")
-        if not file.exists():
-            raise CommandError(f"{file} does not exist")
+        if not file.is_file():
+            raise CommandError(f"{file}：文件不存在，或不是一个文件。")
         try:
-            preview = parse_values_file(file.read_bytes(), file.name, department=scope)
+            data = file.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"{file}：无法读取（{exc.strerror}）。") from exc
+        try:
+            preview = parse_values_file(data, file.name, department=scope)
         except ImportFileError as exc:
             raise CommandError(str(exc)) from exc
         counts = preview.counts
