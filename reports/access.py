@@ -18,6 +18,7 @@ from django.http import Http404
 
 from departments.access import department_of, is_department_user, is_office
 from departments.models import Department
+from indicators.models import Indicator
 from reports.models import ImportJob, QualitativeReport, ReportedValue, Scorecard, ScorecardRun
 
 
@@ -122,6 +123,15 @@ def form_department_for(user, code: str) -> tuple[Department, bool]:
             raise Http404
         return department, True
     raise Http404
+
+
+def indicator_for_user(user, code: str) -> Indicator:
+    """An indicator's page: the catalogue is open to the office and to every department."""
+    indicator_scope(user)  # anyone else: 404
+    indicator = Indicator.objects.filter(code=code).first()
+    if indicator is None:
+        raise Http404
+    return indicator
 
 
 def indicator_scope(user) -> list[Department] | None:

@@ -8,10 +8,15 @@ from django.shortcuts import render
 
 from departments.models import Department
 from indicators.choices import Category
-from indicators.models import Document, Indicator
+from indicators.models import Document
 from indicators.selectors import departments_with_responsibilities
 from qualityhub.spreadsheets import write_csv, write_xlsx
-from reports.access import department_for_user, indicator_scope, office_required
+from reports.access import (
+    department_for_user,
+    indicator_for_user,
+    indicator_scope,
+    office_required,
+)
 from reports.exchange.exports import value_rows
 from reports.models import Scorecard
 from reports.periods import Period
@@ -32,7 +37,9 @@ from .selectors import (
 def overview(request):
     """The whole region at a glance, for the office and admins."""
     quarter = quarter_from(request)
-    documents = list(Document.objects.filter(kind="plan").order_by("issued_year"))
+    documents = list(
+        Document.objects.filter(kind="plan").defer("source_text").order_by("issued_year")
+    )
     document = request.GET.get("document") or None
     if document and document not in {d.code for d in documents}:
         document = None
@@ -65,7 +72,7 @@ VALUES_SHOWN = 60  # the page lists the latest values; the downloads have them a
 @login_required
 def indicator_page(request, code: str):
     scope = indicator_scope(request.user)
-    indicator = _indicator(code)
+    indicator = indicator_for_user(request.user, code)
     if scope is None:
         department = Department.objects.filter(code=request.GET.get("department") or "").first()
     else:
@@ -90,7 +97,7 @@ def indicator_download(request, code: str, kind: str):
     scope = indicator_scope(request.user)
     if kind not in ("csv", "xlsx"):
         raise Http404
-    indicator = _indicator(code)
+    indicator = indicator_for_user(request.user, code)
     rows = value_rows(indicator_values(indicator, scope))
     if kind == "csv":
         data, content_type = write_csv(DOWNLOAD_COLUMNS, rows), "text/csv; charset=utf-8"
@@ -135,19 +142,12 @@ def department_page(request, code: str):
             "quarter": quarter,
             "statuses": department_statuses(department, quarter),
             "record": [(r, p) for r, p in zip(record, _quarters_back(quarter, 4), strict=True)],
-            "scorecards": Scorecard.objects.filter(department=department).order_by("-created_at")[
-                :8
-            ],
+            "scorecards": Scorecard.objects.visible_to(request.user)
+            .filter(department=department)
+            .order_by("-created_at")[:8],
             "has_duty": department in departments_with_responsibilities(),
         },
     )
-
-
-def _indicator(code: str) -> Indicator:
-    indicator = Indicator.objects.filter(code=code).first()
-    if indicator is None:
-        raise Http404
-    return indicator
 
 
 def _quarters_back(quarter: Period, n: int) -> list[Period]:

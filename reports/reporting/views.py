@@ -396,10 +396,18 @@ def completeness_view(request):
     quarter = quarter_from(request)
     rows = completeness(quarter, departments_with_responsibilities())
     rows = [r for r in rows if r.expected]
-    demo = ReportedValue.objects.filter(
-        source=ValueSource.DEMO,
-        period__in=[quarter.id, str(quarter.year), f"{quarter.year}S{(quarter.number + 1) // 2}"],
-    ).exists()
+    demo = (
+        ReportedValue.objects.visible_to(request.user)
+        .filter(
+            source=ValueSource.DEMO,
+            period__in=[
+                quarter.id,
+                str(quarter.year),
+                f"{quarter.year}S{(quarter.number + 1) // 2}",
+            ],
+        )
+        .exists()
+    )
     return render(
         request,
         "reports/completeness.html",
