@@ -36,9 +36,9 @@ from qualityhub.spreadsheets import (
 )
 
 
-class CatalogueFile(Format):
-    """An uploaded catalogue file, read by :func:`qualityhub.spreadsheets.read_table`: xlsx or
-    csv in UTF-8 or GBK, decided by the content. Blank rows are kept, so a row's number in
+class UploadedTable(Format):
+    """An upload for django-import-export whose type (xlsx, csv in UTF-8 or GBK…) is decided by
+    its content, so the admin offers this one format. Blank rows are kept, so a row's number in
     every message is the number the file shows (the header is row 1)."""
 
     def __init__(self, encoding=None):
@@ -59,9 +59,13 @@ class CatalogueFile(Format):
     def can_import(self):
         return True
 
+    def read(self, data: bytes) -> list[list[str]]:
+        """The file's cells as text, header first (raising with a message in Chinese)."""
+        return read_table(data)
+
     def create_dataset(self, in_stream):
         data = in_stream if isinstance(in_stream, bytes) else in_stream.encode("utf-8")
-        rows = read_table(data)
+        rows = self.read(data)
         if not rows or not any(cell.strip() for cell in rows[0]):
             raise SpreadsheetError(_("文件是空的，或第 1 行没有表头。"))
         if not any(cell.strip() for row in rows[1:] for cell in row):
@@ -69,6 +73,10 @@ class CatalogueFile(Format):
         width = max(len(row) for row in rows)
         padded = [row + [""] * (width - len(row)) for row in rows]
         return tablib.Dataset(*padded[1:], headers=padded[0])
+
+
+class CatalogueFile(UploadedTable):
+    """An uploaded catalogue file (departments, indicators, targets, responsibilities)."""
 
 
 class NumberWidget(widgets.Widget):

@@ -9,15 +9,14 @@ all-or-nothing set-based write and the same history as on the import page.
 
 from __future__ import annotations
 
-import tablib
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
-from import_export.formats.base_formats import Format
 from import_export.results import Error, Result, RowResult
 
 from departments.access import is_office
-from qualityhub.spreadsheets import cell_text, neutralise
+from qualityhub.resources import UploadedTable
+from qualityhub.spreadsheets import SpreadsheetError, cell_text, neutralise
 from reports.models import ReportedValue
 
 from .checking import check_rows
@@ -26,37 +25,22 @@ from .parsing import LABELS, ImportFileError, is_json, read_rows
 from .services import import_values
 
 
-class ValuesFile(Format):
-    """An uploaded values file, read by :func:`reports.exchange.parsing.read_rows`: the type
-    (xlsx, csv in UTF-8 or GBK, DHIS2 JSON) is decided by the content, so the admin offers this
-    one format."""
-
-    def __init__(self, encoding=None):
-        self.encoding = encoding  # unused: the encoding is found from the bytes
+class ValuesFile(UploadedTable):
+    """An uploaded values file, read by :func:`reports.exchange.parsing.read_rows`: xlsx, csv in
+    UTF-8 or GBK, or DHIS2 JSON, decided by the content."""
 
     def get_title(self):
         return _("xlsx / csv（UTF-8 或 GBK）/ DHIS2 JSON，按内容识别")
 
-    def get_extension(self):
-        return "xlsx"
-
-    def is_binary(self):
-        return True
-
-    def get_read_mode(self):
-        return "rb"
-
-    def can_import(self):
-        return True
+    def read(self, data: bytes) -> list[list[str]]:
+        return read_rows(data)
 
     def create_dataset(self, in_stream):
+        try:
+            dataset = super().create_dataset(in_stream)
+        except SpreadsheetError as exc:
+            raise ImportFileError(str(exc)) from None
         data = in_stream if isinstance(in_stream, bytes) else in_stream.encode("utf-8")
-        rows = read_rows(data)
-        if not rows:
-            raise ImportFileError(_("文件是空的。"))
-        width = max(len(r) for r in rows)
-        padded = [r + [""] * (width - len(r)) for r in rows]
-        dataset = tablib.Dataset(*padded[1:], headers=padded[0])
         # A DHIS2 JSON file is data, not a spreadsheet: no formula-injection check.
         dataset.qualityhub_spreadsheet = not is_json(data)
         return dataset

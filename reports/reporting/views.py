@@ -123,67 +123,47 @@ def _post_department_form(request, department, quarter, sheet):
     form = DepartmentReportForm(sheet, request.POST, request.FILES)
     form.is_valid()  # errors are per row; valid rows are still saved below
     data = request.POST.copy()
+    cleaned = form.cleaned_data
     saved = 0
     for row in form.value_rows:
         key = row.key
-        if form.row_errors(key):
-            continue
-        cleaned = form.cleaned_data
-        try:
-            with transaction.atomic():
-                rv, changed = reported_value_save_draft(
-                    indicator=row.indicator,
-                    department=department,
-                    period=row.period.id,
-                    value=cleaned.get(f"value_{key}"),
-                    note=(cleaned.get(f"note_{key}") or "").strip(),
-                    evidence=cleaned.get(f"evidence_{key}"),
-                    acting_user=request.user,
-                    expected_version=cleaned.get(f"version_{key}"),
-                    quarter=quarter,
-                )
-        except StaleValueError as exc:
-            # Keep what was typed, show the newer value, and take the newer version: saving
-            # again is then a deliberate overwrite by someone who has seen the other change.
-            form.add_error(f"value_{key}", str(exc))
-            data[f"version_{key}"] = exc.current_version
-            continue
-        except RuleViolation as exc:
-            form.add_error(f"{exc.field}_{key}", str(exc))
-            continue
-        except WorkflowError as exc:
-            form.add_error(f"value_{key}", str(exc))
-            continue
-        if rv is not None:
-            data[f"version_{key}"] = rv.version
-        saved += changed
+        saved += _save_row(
+            form,
+            data,
+            key,
+            main=f"value_{key}",
+            version=f"version_{key}",
+            save=lambda row=row, key=key: reported_value_save_draft(
+                indicator=row.indicator,
+                department=department,
+                period=row.period.id,
+                value=cleaned.get(f"value_{key}"),
+                note=(cleaned.get(f"note_{key}") or "").strip(),
+                evidence=cleaned.get(f"evidence_{key}"),
+                acting_user=request.user,
+                expected_version=cleaned.get(f"version_{key}"),
+                quarter=quarter,
+            ),
+        )
     for row in form.qualitative_rows:
         key = row.key
-        if form.row_errors(key):
-            continue
-        cleaned = form.cleaned_data
-        try:
-            with transaction.atomic():
-                report, changed = qualitative_report_save_draft(
-                    task=row.task,
-                    indicator=row.indicator,
-                    department=department,
-                    period=row.period.id,
-                    status=cleaned.get(f"status_{key}") or "",
-                    narrative=(cleaned.get(f"narrative_{key}") or "").strip(),
-                    acting_user=request.user,
-                    expected_version=cleaned.get(f"qversion_{key}"),
-                )
-        except StaleValueError as exc:
-            form.add_error(f"status_{key}", str(exc))
-            data[f"qversion_{key}"] = exc.current_version
-            continue
-        except WorkflowError as exc:
-            form.add_error(f"status_{key}", str(exc))
-            continue
-        if report is not None:
-            data[f"qversion_{key}"] = report.version
-        saved += changed
+        saved += _save_row(
+            form,
+            data,
+            key,
+            main=f"status_{key}",
+            version=f"qversion_{key}",
+            save=lambda row=row, key=key: qualitative_report_save_draft(
+                task=row.task,
+                indicator=row.indicator,
+                department=department,
+                period=row.period.id,
+                status=cleaned.get(f"status_{key}") or "",
+                narrative=(cleaned.get(f"narrative_{key}") or "").strip(),
+                acting_user=request.user,
+                expected_version=cleaned.get(f"qversion_{key}"),
+            ),
+        )
 
     if form.errors:
         messages.error(
@@ -213,6 +193,33 @@ def _post_department_form(request, department, quarter, sheet):
     else:
         messages.success(request, _("已保存草稿（%(n)d 项有修改）。") % {"n": saved})
     return redirect(_form_url(quarter))
+
+
+def _save_row(form, data, key: str, *, main: str, version: str, save) -> bool:
+    """Save one row of the form through its service; a refusal becomes an error at its field.
+
+    A row with an error of its own is not saved. After a save the page carries the row's new
+    version. On a conflict it keeps what was typed, shows the newer value, and takes the newer
+    version: saving again is then a deliberate overwrite by someone who has seen the change.
+    """
+    if form.row_errors(key):
+        return False
+    try:
+        with transaction.atomic():
+            row, changed = save()
+    except StaleValueError as exc:
+        form.add_error(main, str(exc))
+        data[version] = exc.current_version
+        return False
+    except RuleViolation as exc:
+        form.add_error(f"{exc.field}_{key}" if exc.field != "value" else main, str(exc))
+        return False
+    except WorkflowError as exc:
+        form.add_error(main, str(exc))
+        return False
+    if row is not None:
+        data[version] = row.version
+    return changed
 
 
 # --- A value and its history ----------------------------------------------------------------
