@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -210,6 +211,101 @@ def delete(obj: models.Model, *, acting_user) -> None:
     )
 
 
+# --- Names as people write them -------------------------------------------------------------
+
+#: The region's name in front of a body's or an indicator's name, written or left out at will
+#: (自治区市场监督管理局, 内蒙古自治区市场监督管理局, 市场监督管理局). Longest first.
+NAME_PREFIXES = ("内蒙古自治区", "内蒙古", "自治区")
+#: Quotation marks, curly, straight, corner and title, which people add, drop or swap.
+_NAME_QUOTES = dict.fromkeys(map(ord, "“”‘’\"'「」『』《》〈〉"))
+_NAME_TRAILING_PUNCTUATION = "。.,，;；:：、!！?？"
+#: A unit as a heading writes it after a name: %, 个, 万件, 吨标准煤/万元, 单位：%. Each word is
+#: matched atomically and repeated possessively: 万个 reads as 万 + 个 or as [万]个, and trying
+#: both ways at every word would take exponential time on a long run of them.
+_UNIT_WORD = (
+    r"(?>%|‰|百分比|百分点|分|万|亿|[万亿千百]?(?:个|家|件|项|户|元|吨|千瓦时|千瓦|人次|人|次|批次"
+    r"|座|条|所|台|套|平方米|公顷|亩|公里|千米|米|年|天|小时|标准煤|立方米))"
+)
+_UNIT_MAX_CHARS = 24
+_NAME_TRAILING_UNIT = re.compile(
+    rf"[(\[【〔](?:单位:?)?{_UNIT_WORD}++(?:/{_UNIT_WORD}++)*+[)\]】〕]$|%$"
+)
+
+
+def name_fold(name) -> str:
+    """A name as typed, compared without its width, case and spaces: NFKC (full-width letters,
+    digits and brackets become ASCII), every whitespace and invisible format character removed,
+    case folded. Two names that fold alike are the same name written twice."""
+    folded = unicodedata.normalize("NFKC", "" if name is None else str(name))
+    return "".join(
+        c for c in folded if not c.isspace() and unicodedata.category(c) != "Cf"
+    ).casefold()
+
+
+def name_key(name) -> str:
+    """The key two names are compared by when a file names an indicator or a department.
+
+    :func:`name_fold`, then quotation marks removed, then trailing punctuation and a trailing
+    unit in brackets (``（%）``, ``(万件)``, ``[%]``, ``（单位：个）``) or a bare ``%``, then one
+    leading 内蒙古自治区 / 内蒙古 / 自治区. Nothing else is dropped: 大中型工程一次验收合格率 and
+    工程一次验收合格率, 自治区级 and 国家级, stay apart, and a bracket that is not a unit
+    (``（大中型）``) stays part of the name. Empty when nothing but the region's name remains.
+    """
+    return split_name(name)[1]
+
+
+def split_name(name) -> tuple[str, str]:
+    """The region's prefix a name was written with (``""`` for none) and its :func:`name_key`."""
+    key = name_fold(name).translate(_NAME_QUOTES).rstrip(_NAME_TRAILING_PUNCTUATION)
+    # A unit is a few characters: look for it at the end only, whatever the length of the text.
+    if unit := _NAME_TRAILING_UNIT.search(key, max(0, len(key) - _UNIT_MAX_CHARS)):
+        key = key[: unit.start()].rstrip(_NAME_TRAILING_PUNCTUATION)
+    for prefix in NAME_PREFIXES:
+        if key.startswith(prefix):
+            return prefix, key[len(prefix) :]
+    return "", key
+
+
+@dataclass
+class NameOwners:
+    """Which rows each spelling names: by :func:`name_fold` (the name as typed) and by
+    :func:`name_key` (the name as compared). A file's name, an alias being saved and a catalogue
+    check all read them the same way (see ``reports.exchange.names``). An owner is whatever
+    tells the rows apart: a pk, or a code in the fixtures."""
+
+    folded: dict[str, set[Hashable]]
+    keyed: dict[str, set[Hashable]]
+
+    @classmethod
+    def of(cls, names: Iterable[tuple[str, Hashable]]) -> NameOwners:
+        folded: dict[str, set[Hashable]] = {}
+        keyed: dict[str, set[Hashable]] = {}
+        for name, owner in names:
+            if fold := name_fold(name):
+                folded.setdefault(fold, set()).add(owner)
+            if key := name_key(name):
+                keyed.setdefault(key, set()).add(owner)
+        return cls(folded, keyed)
+
+    def clashes(self, name: str, owner: Hashable) -> set[Hashable] | None:
+        """The other rows that stop ``name`` from becoming a spelling of ``owner`` (empty when
+        it is free), or ``None`` when ``name`` is no name at all (nothing but the region's name,
+        quotes or a unit).
+
+        Another row that writes the same name (as typed) stops it. So does one whose name
+        compares equal (:func:`name_key`), or that row would no longer be found by it; unless
+        the name already compares equal to one of ``owner``'s own: then the rows already share
+        the key, and an exact spelling is how the office tells them apart.
+        """
+        if not name_key(name):
+            return None
+        same = self.folded.get(name_fold(name), set()) - {owner}
+        if same:
+            return same
+        alike = self.keyed.get(name_key(name), set())
+        return set() if owner in alike else alike - {owner}
+
+
 # --- Departments ----------------------------------------------------------------------------
 
 
@@ -326,19 +422,33 @@ def department_delete(*, department: Department, acting_user) -> None:
 def department_alias_clean(
     *, alias: DepartmentAlias | None = None, name: str, department: Department | None
 ) -> dict:
-    """Another spelling of a department: unique, and not the code or name of another one."""
+    """Another spelling of a department: unique, not the code or name of another one, and not
+    a spelling that a file would read as another of today's departments.
+
+    Files name departments by :func:`name_key` (the region's prefix, quotes and spaces aside)
+    and resolve every name to today's department, so a spelling is refused when it compares
+    equal to a name of a department that is not this one's today (``自治区质监局`` is free for
+    市场监管局, which took over 质监局, and taken for any other).
+    """
     errors = Errors()
     values = {"name": text(name), "department": department}
     require(errors, "name", values["name"], _("请填写别名。"))
     if department is None:
         errors.add("department", _("请选择部门。"))
     check_length(errors, DepartmentAlias, values)
-    if values["name"] and department is not None:
-        taken = DepartmentAlias.objects.filter(name=values["name"])
+    if values["name"] and department is not None and "name" not in errors:
+        taken = DepartmentAlias.objects.filter(name=values["name"]).select_related("department")
         if alias is not None and alias.pk:
             taken = taken.exclude(pk=alias.pk)
-        if taken.exists():
-            errors.add("name", _("别名“%(name)s”已属于其他部门。") % {"name": values["name"]})
+        owner = taken.first()
+        if owner is not None and owner.department_id == department.pk:
+            errors.add("name", _("“%(name)s”已是该部门的别名。") % {"name": values["name"]})
+        elif owner is not None:
+            errors.add(
+                "name",
+                _("别名“%(name)s”已属于其他部门（%(other)s）。")
+                % {"name": values["name"], "other": owner.department},
+            )
         elif (
             Department.objects.filter(Q(code=values["name"]) | Q(name_zh=values["name"]))
             .exclude(pk=department.pk)
@@ -348,14 +458,75 @@ def department_alias_clean(
                 "name",
                 _("“%(name)s”是另一个部门的代码或名称，不能作别名。") % {"name": values["name"]},
             )
+        else:
+            _check_department_spelling(errors, values["name"], department, alias)
     errors.raise_if_any()
     return values
+
+
+def department_spellings(*, exclude_alias: int | None = None) -> tuple[NameOwners, dict[int, int]]:
+    """Every spelling of every department (code, names, aliases) by the pk of the department
+    that holds its duties today, and every department's pk → that pk. Two queries."""
+    rows = list(
+        Department.objects.values_list(
+            "pk", "successor_id", "code", "name_zh", "short_name_zh", "name_en"
+        )
+    )
+    successor = {pk: successor_id for pk, successor_id, *_names in rows}
+
+    def today(pk: int) -> int:
+        seen = set()
+        while successor.get(pk) is not None and pk not in seen:
+            seen.add(pk)
+            pk = successor[pk]
+        return pk
+
+    current = {pk: today(pk) for pk in successor}
+    names = [(name, current[pk]) for pk, _successor, *spellings in rows for name in spellings]
+    aliases = DepartmentAlias.objects.exclude(pk=exclude_alias).values_list("name", "department_id")
+    names += [(name, current[department_id]) for name, department_id in aliases]
+    return NameOwners.of(names), current
+
+
+def _check_department_spelling(
+    errors: Errors, name: str, department: Department, alias: DepartmentAlias | None
+) -> None:
+    spellings, current = department_spellings(exclude_alias=alias.pk if alias else None)
+    clashes = spellings.clashes(name, current.get(department.pk, department.pk))
+    if clashes is None:
+        errors.add("name", no_name_message(name))
+    elif clashes:
+        other = Department.objects.filter(pk__in=clashes).order_by("code").first()
+        errors.add(
+            "name",
+            same_name_message(name, other=other, owner=department.current()),
+        )
+
+
+def no_name_message(name: str) -> str:
+    return _("“%(name)s”去掉“内蒙古自治区”“自治区”前缀、引号和单位后不剩任何文字，不能作别名。") % {
+        "name": name
+    }
+
+
+def same_name_message(name: str, *, other, owner) -> str:
+    """A spelling that a file would read as ``other`` cannot name ``owner``."""
+    return _(
+        "“%(name)s”与“%(other)s”的名称相同（导入文件时不计“内蒙古自治区”“自治区”前缀、引号、"
+        "空格、全角半角和括号中的单位），会被认作“%(other)s”，不能作为“%(owner)s”的别名。"
+    ) % {"name": name, "other": other, "owner": owner}
 
 
 @transaction.atomic
 def department_alias_save(
     *, alias: DepartmentAlias | None = None, name: str, department: Department | None, acting_user
 ) -> Saved[DepartmentAlias]:
+    """Create an alias, or update ``alias``. Confirming a spelling that is already this
+    department's alias (the import page, twice) changes nothing."""
+    if alias is None and department is not None:
+        existing = DepartmentAlias.objects.filter(name=text(name), department=department).first()
+        if existing is not None:
+            return Saved(existing, UNCHANGED)
     values = department_alias_clean(alias=alias, name=name, department=department)
     return write(DepartmentAlias, alias, values, acting_user=acting_user)
 

@@ -13,13 +13,24 @@ from departments.admin import ReadOnlyInline, ServiceAdmin, ServiceForm
 from qualityhub.resources import CatalogueImportMixin
 from qualityhub.spreadsheets import format_number
 
-from .models import Document, Indicator, ReportingAssignment, Responsibility, Target, Task
+from .models import (
+    Document,
+    Indicator,
+    IndicatorAlias,
+    ReportingAssignment,
+    Responsibility,
+    Target,
+    Task,
+)
 from .parsing import MAX_SOURCE_BYTES, decode_source_text, parse_value
 from .resources import IndicatorResource, ResponsibilityResource, TargetResource
 from .services import (
     document_clean,
     document_delete,
     document_save,
+    indicator_alias_clean,
+    indicator_alias_delete,
+    indicator_alias_save,
     indicator_clean,
     indicator_delete,
     indicator_save,
@@ -89,6 +100,7 @@ RESPONSIBILITY_FIELDS = (
     "note",
 )
 REPORTING_ASSIGNMENT_FIELDS = ("indicator", "department", "role", "basis")
+INDICATOR_ALIAS_FIELDS = ("indicator", "name", "source", "document", "clause", "quote")
 
 
 # --- Documents --------------------------------------------------------------------------------
@@ -211,6 +223,14 @@ class ResponsibilityInline(ReadOnlyInline):
         )
 
 
+class IndicatorAliasInline(ReadOnlyInline):
+    model = IndicatorAlias
+    fields = ("name", "source", "document", "clause", "quote")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("document").defer(WITHOUT_SOURCE_TEXT)
+
+
 class IndicatorForm(ServiceForm):
     instance_arg = "indicator"
     clean_service = staticmethod(indicator_clean)
@@ -229,8 +249,37 @@ class IndicatorAdmin(CatalogueImportMixin, ServiceAdmin, ImportExportModelAdmin)
     resource_classes = [IndicatorResource]
     list_display = ("code", "name_zh", "unit", "value_kind", "category", "frequency")
     list_filter = ("category", "value_kind", "frequency", "targets__document")
-    search_fields = ("code", "name_zh", "name_en")
-    inlines = [TargetInline, ResponsibilityInline]
+    search_fields = ("code", "name_zh", "name_en", "aliases__name")
+    inlines = [IndicatorAliasInline, TargetInline, ResponsibilityInline]
+
+
+class IndicatorAliasForm(ServiceForm):
+    """Another name of an indicator: a document's wording (with the passage that contains it)
+    or a name the office confirmed."""
+
+    instance_arg = "alias"
+    clean_service = staticmethod(indicator_alias_clean)
+    save_service = staticmethod(indicator_alias_save)
+    delete_service = staticmethod(indicator_alias_delete)
+    service_fields = INDICATOR_ALIAS_FIELDS
+
+    class Meta:
+        model = IndicatorAlias
+        fields = INDICATOR_ALIAS_FIELDS
+
+
+@admin.register(IndicatorAlias)
+class IndicatorAliasAdmin(ServiceAdmin):
+    form = IndicatorAliasForm
+    list_display = ("name", "indicator", "source", "document", "clause", "created_by", "created_at")
+    list_filter = ("source", "document")
+    search_fields = ("name", "indicator__code", "indicator__name_zh", "quote")
+    autocomplete_fields = ("indicator", "document")
+    list_select_related = ("indicator", "document", "created_by")
+    readonly_fields = ("created_by", "created_at")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer(WITHOUT_SOURCE_TEXT)
 
 
 # --- Targets ----------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from departments.services import NameOwners, name_fold, name_key
+
 from .choices import (
     Aggregation,
     Category,
@@ -227,6 +229,39 @@ def catalog_problems(catalog: Catalog, sources_dir: Path) -> list[str]:
                 problems.append(f"{where}: min_value > max_value")
         except ValueError as exc:
             problems.append(f"{where}: {exc}")
+
+    # Indicator aliases: each a document's wording, quoted, and a name of one indicator only.
+    spellings = NameOwners.of(
+        (name, ind["code"])
+        for ind in catalog.indicators
+        for name in (
+            ind["code"],
+            ind.get("name_zh"),
+            ind.get("name_en"),
+            *(alias.get("name") for alias in ind.get("aliases") or []),
+        )
+        if name
+    )
+    for ind in catalog.indicators:
+        for alias in ind.get("aliases") or []:
+            name = alias.get("name") or ""
+            where = f"indicator {ind['code']} alias {name!r}"
+            if not name.strip():
+                problems.append(f"{where}: no name")
+                continue
+            check_quote(where, alias)
+            if squeeze(name) not in squeeze(alias.get("quote") or ""):
+                problems.append(f"{where}: the quote does not contain the name")
+            # Stricter than the services, which let the office tell apart two rows that
+            # already share a name: the fixtures' indicators share none.
+            key = name_key(name)
+            others = (
+                spellings.folded.get(name_fold(name), set()) | spellings.keyed.get(key, set())
+            ) - {ind["code"]}
+            if not key:
+                problems.append(f"{where}: nothing is left once prefix, quotes and unit go")
+            elif others:
+                problems.append(f"{where}: also names {', '.join(sorted(others))}")
 
     # Targets.
     target_keys = set()

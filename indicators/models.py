@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -149,6 +150,75 @@ class Indicator(models.Model):
         if self.min_value is not None and value < self.min_value:
             return False
         return not (self.max_value is not None and value > self.max_value)
+
+
+class AliasSource(models.TextChoices):
+    """Where an indicator's other name comes from."""
+
+    DOCUMENT = "document", _("文件原文")
+    OFFICE = "office", _("办公室确认")
+
+
+class IndicatorAlias(models.Model):
+    """Another name of an indicator: the wording a document uses for it (with the passage that
+    says so), or a name a file wrote that the office confirmed as this indicator.
+
+    Files of reported values find indicators by these names too (``reports.exchange.names``).
+    A name belongs to one indicator, also as files compare names (the region's prefix, quotes
+    and a unit in brackets aside: :func:`departments.services.name_key`).
+    """
+
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("指标"), on_delete=models.CASCADE, related_name="aliases"
+    )
+    name = models.CharField(_("名称写法"), max_length=200, unique=True)
+    source = models.CharField(_("来源"), max_length=16, choices=AliasSource.choices)
+    document = models.ForeignKey(
+        Document,
+        verbose_name=_("文件"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="indicator_aliases",
+    )
+    clause = models.CharField(_("条款"), max_length=40, blank=True)
+    quote = models.TextField(
+        _("原文"),
+        blank=True,
+        help_text=_("文件中含有该写法的一句，须逐字出现在该文件的原文文本中（空白不计）。"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("确认人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("指标别名")
+        verbose_name_plural = _("指标别名")
+        ordering = ["indicator__code", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source__in=AliasSource.values), name="indicator_alias_source_valid"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(source=AliasSource.OFFICE, document__isnull=True, quote="")
+                    | (Q(source=AliasSource.DOCUMENT, document__isnull=False) & ~Q(quote=""))
+                ),
+                name="indicator_alias_document_quoted",
+                violation_error_message=_(
+                    "文件原文中的写法须注明文件和原文；办公室确认的写法不引用文件。"
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Target(models.Model):

@@ -27,19 +27,30 @@ from departments.choices import DepartmentStatus
 from departments.models import Department, DepartmentAlias
 from departments.services import (
     DELETED,
+    UNCHANGED,
     Errors,
+    NameOwners,
     Saved,
     catalogue_batch,
     check_length,
     delete,
     department_alias_clean,
     department_clean,
+    no_name_message,
     require,
+    same_name_message,
     text,
     write,
 )
 
-from .catalog import Catalog, CatalogError, read_catalog, read_source_text, validate_catalog
+from .catalog import (
+    Catalog,
+    CatalogError,
+    read_catalog,
+    read_source_text,
+    squeeze,
+    validate_catalog,
+)
 from .choices import (
     Aggregation,
     Category,
@@ -49,7 +60,16 @@ from .choices import (
     ResponsibilityRole,
     ValueKind,
 )
-from .models import Document, Indicator, ReportingAssignment, Responsibility, Target, Task
+from .models import (
+    AliasSource,
+    Document,
+    Indicator,
+    IndicatorAlias,
+    ReportingAssignment,
+    Responsibility,
+    Target,
+    Task,
+)
 from .parsing import parse_choice, parse_comparator, parse_int, parse_value, parse_year
 
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
@@ -190,6 +210,7 @@ def _check_existing_quotes(errors: Errors, document: Document, source_text: str)
             Target.objects.filter(document=document).select_related("indicator"),
             Task.objects.filter(document=document),
             Responsibility.objects.filter(document=document),
+            IndicatorAlias.objects.filter(document=document),
         )
         for row in queryset.exclude(quote="")
         if not probe.contains_quote(row.quote)
@@ -308,6 +329,130 @@ def indicator_save(
 @transaction.atomic
 def indicator_delete(*, indicator: Indicator, acting_user) -> None:
     delete(indicator, acting_user=acting_user)
+
+
+# --- Indicator aliases ------------------------------------------------------------------------
+
+
+def indicator_spellings(*, exclude_alias: int | None = None) -> NameOwners:
+    """Every name of every indicator (code, Chinese and English names, aliases) by the
+    indicator's pk, as files compare names. Two queries."""
+    names = [
+        (name, pk)
+        for pk, *spellings in Indicator.objects.values_list("pk", "code", "name_zh", "name_en")
+        for name in spellings
+    ]
+    aliases = IndicatorAlias.objects.exclude(pk=exclude_alias).values_list("name", "indicator_id")
+    return NameOwners.of([*names, *aliases])
+
+
+def indicator_alias_clean(
+    *,
+    alias: IndicatorAlias | None = None,
+    indicator: Indicator | None,
+    name: str,
+    source: str = AliasSource.OFFICE,
+    document: Document | None = None,
+    clause: str = "",
+    quote: str = "",
+) -> dict:
+    """Another name of an indicator, as stored.
+
+    A document's wording cites the document, the clause and a passage that contains the name
+    verbatim, checked against the document's text like any quote. A name the office confirmed
+    (a file wrote it) cites nothing. Either way the name belongs to this indicator alone: it is
+    not another indicator's name or alias, also as files compare names (the region's prefix,
+    quotes, spaces and a unit in brackets aside), or a file writing it would find the other.
+    """
+    errors = Errors()
+    values = {
+        "indicator": indicator,
+        "name": text(name),
+        "source": source,
+        "document": document,
+        "clause": text(clause),
+        "quote": text(quote),
+    }
+    if indicator is None:
+        errors.add("indicator", _("请选择指标。"))
+    require(errors, "name", values["name"], _("请填写指标的另一种写法。"))
+    try:
+        values["source"] = parse_choice(source, AliasSource)
+    except ValidationError as exc:
+        errors.add("source", exc)
+    check_length(errors, IndicatorAlias, values)
+    if values["source"] == AliasSource.DOCUMENT:
+        require(errors, "document", document, _("请选择使用该写法的文件。"))
+        require(errors, "clause", values["clause"], _("请填写条款，例如 一（二）。"))
+        require(errors, "quote", values["quote"], _("请填写文件中含有该写法的原文。"))
+        if values["quote"] and values["name"]:
+            if squeeze(values["name"]) not in squeeze(values["quote"]):
+                errors.add("quote", _("原文中没有“%(name)s”这一写法。") % {"name": values["name"]})
+            elif document is not None and document.contains_quote(values["quote"]) is False:
+                errors.add(
+                    "quote",
+                    _(
+                        "在文件“%(document)s”的原文中找不到这段引用（空白不计，标点须与原文一致）：%(quote)s"
+                    )
+                    % {"document": document, "quote": values["quote"][:80]},
+                )
+    elif values["source"] == AliasSource.OFFICE and (
+        document is not None or values["clause"] or values["quote"]
+    ):
+        errors.add(
+            "document",
+            _("办公室确认的写法不引用文件；引用文件原文时，来源请选“文件原文”。"),
+        )
+    if values["name"] and indicator is not None and "name" not in errors:
+        _check_indicator_spelling(errors, values["name"], indicator, alias)
+    errors.raise_if_any()
+    return values
+
+
+def _check_indicator_spelling(
+    errors: Errors, name: str, indicator: Indicator, alias: IndicatorAlias | None
+) -> None:
+    owner = _others(IndicatorAlias, alias).filter(name=name).select_related("indicator").first()
+    if owner is not None and owner.indicator_id == indicator.pk:
+        errors.add("name", _("“%(name)s”已是该指标的别名。") % {"name": name})
+        return
+    if owner is not None:
+        errors.add(
+            "name",
+            _("“%(name)s”已是指标“%(other)s”的别名。") % {"name": name, "other": owner.indicator},
+        )
+        return
+    spellings = indicator_spellings(exclude_alias=alias.pk if alias else None)
+    clashes = spellings.clashes(name, indicator.pk)
+    if clashes is None:
+        errors.add("name", no_name_message(name))
+    elif clashes:
+        other = Indicator.objects.filter(pk__in=clashes).order_by("code").first()
+        errors.add("name", same_name_message(name, other=other, owner=indicator))
+
+
+@transaction.atomic
+def indicator_alias_save(
+    *, alias: IndicatorAlias | None = None, acting_user, **fields
+) -> Saved[IndicatorAlias]:
+    """Create an alias, or update ``alias``; ``fields`` are those of
+    :func:`indicator_alias_clean`. A new alias records who confirmed it. The office confirming
+    a name that is already this indicator's (the import page, twice) changes nothing."""
+    if alias is None and fields.get("indicator") is not None:
+        existing = IndicatorAlias.objects.filter(
+            name=text(fields.get("name")), indicator=fields["indicator"]
+        ).first()
+        if existing is not None and fields.get("source", AliasSource.OFFICE) == AliasSource.OFFICE:
+            return Saved(existing, UNCHANGED)
+    values = indicator_alias_clean(alias=alias, **fields)
+    if alias is None or alias.pk is None:
+        values["created_by"] = acting_user if getattr(acting_user, "pk", None) else None
+    return write(IndicatorAlias, alias, values, acting_user=acting_user)
+
+
+@transaction.atomic
+def indicator_alias_delete(*, alias: IndicatorAlias, acting_user) -> None:
+    delete(alias, acting_user=acting_user)
 
 
 # --- Targets ----------------------------------------------------------------------------------
@@ -651,6 +796,7 @@ class _Loader:
         Department: "department",
         DepartmentAlias: "alias",
         Indicator: "indicator",
+        IndicatorAlias: "alias",
         Target: "target",
         Task: "task",
         Responsibility: "responsibility",
@@ -705,10 +851,18 @@ def _load_departments(catalog: Catalog, load: _Loader) -> dict[str, Department]:
         for alias in {row.get("short_name_zh"), *row.get("aliases", [])}
         if alias and alias != row["name_zh"]
     }
-    # Spellings that moved or went first, so that a department may take a freed name.
+    # Spellings the fixtures now give another department go first, so that it may take them.
+    # The others stay, also those the fixtures no longer list: an alias does not record where it
+    # came from, and the names the office confirmed on the import page live only here.
+    spelled = {
+        name: row["code"]
+        for row in catalog.departments
+        for name in (row["code"], row["name_zh"], row.get("short_name_zh"), *row.get("aliases", []))
+        if name
+    }
     existing_aliases = {}
     for alias in _locked(DepartmentAlias).select_related("department"):
-        if alias.department.code in by_code and wanted.get(alias.name) != alias.department.code:
+        if spelled.get(alias.name, alias.department.code) != alias.department.code:
             load.delete("department aliases", alias)
         else:
             existing_aliases[alias.name] = alias
@@ -749,6 +903,54 @@ def _load_departments(catalog: Catalog, load: _Loader) -> dict[str, Department]:
     return saved
 
 
+def _load_indicator_aliases(
+    catalog: Catalog,
+    indicators: dict[str, Indicator],
+    documents: dict[str, Document],
+    load: _Loader,
+) -> None:
+    """Each document wording the fixtures list, as a document alias of its indicator.
+
+    Document aliases of fixture documents that the fixtures no longer list go, and so does an
+    alias whose name the fixtures now give another indicator (first, so that it may take the
+    name); aliases the office confirmed, or that cite documents added in the admin, stay.
+    """
+    wanted = {
+        alias["name"]: (row["code"], alias)
+        for row in catalog.indicators
+        for alias in row.get("aliases") or []
+    }
+    fixture_documents = {document.pk for document in documents.values()}
+    existing: dict[str, IndicatorAlias] = {}
+    for alias in _locked(IndicatorAlias).select_related("indicator"):
+        code = wanted.get(alias.name, (None,))[0]
+        moved = code is not None and code != alias.indicator.code
+        dropped = (
+            code is None
+            and alias.source == AliasSource.DOCUMENT
+            and alias.document_id in fixture_documents
+        )
+        if moved or dropped:
+            load.delete("indicator aliases", alias)
+        else:
+            existing[alias.name] = alias
+    for name, (code, row) in wanted.items():
+        load.save(
+            "indicator aliases",
+            f"indicator {code} alias {name}",
+            IndicatorAlias,
+            indicator_alias_clean,
+            alias=existing.get(name),
+            indicator=indicators[code],
+            name=name,
+            source=AliasSource.DOCUMENT,
+            document=documents[row["document"]],
+            clause=row["clause"],
+            quote=row["quote"],
+        )
+    load.raise_if_any()
+
+
 @transaction.atomic
 def catalog_load(
     *,
@@ -763,8 +965,9 @@ def catalog_load(
     references, duplicates, quotes against the files); then every row is checked by the same
     validator as the admin and the imports (``document_clean``, ``target_clean``…) and written
     through the same :func:`~departments.services.write`. Rows are matched by natural key
-    (codes; indicator × document × year for targets; subject × department × document × role for
-    responsibilities) and written only where a field differs, so loading twice changes nothing.
+    (codes; names for aliases; indicator × document × year for targets; subject × department ×
+    document × role for responsibilities) and written only where a field differs, so loading
+    twice changes nothing.
     Targets, tasks and responsibilities of a fixture document that the fixtures no longer list
     are removed; rows of other documents (added in the admin or by import) are left alone. Each
     document's quote file is stored as its ``source_text``. One ``catalogue_changed`` per kind
@@ -841,6 +1044,7 @@ def _load_rows(catalog: Catalog, sources_dir: Path, load: _Loader) -> None:
         if indicator is not None:
             indicators[row["code"]] = indicator
     load.raise_if_any()
+    _load_indicator_aliases(catalog, indicators, documents, load)
 
     existing_targets = {
         (t.indicator_id, t.document_id, t.year): t

@@ -173,6 +173,8 @@ def test_a_forged_inline_row_on_the_indicator_page_changes_nothing(admin_client)
         "targets-0-DELETE": "on",
         "responsibilities-TOTAL_FORMS": 0,
         "responsibilities-INITIAL_FORMS": 0,
+        "aliases-TOTAL_FORMS": 0,
+        "aliases-INITIAL_FORMS": 0,
     }
     url = reverse("admin:indicators_indicator_change", args=[indicator.pk])
     before = Indicator.objects.filter(pk=indicator.pk).values().get()
@@ -202,7 +204,7 @@ def test_an_indicator_saved_in_the_admin_is_saved_through_the_service(
         # The read-only inlines' management forms, as the page sends them.
         **{
             f"{prefix}-{key}": 0
-            for prefix in ("targets", "responsibilities")
+            for prefix in ("aliases", "targets", "responsibilities")
             for key in ("TOTAL_FORMS", "INITIAL_FORMS")
         },
     }

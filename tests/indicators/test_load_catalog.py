@@ -7,8 +7,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from departments.models import Department, DepartmentAlias
+from departments.services import department_alias_save
 from indicators.catalog import CatalogError
-from indicators.models import Document, Indicator, Responsibility, Target, Task
+from indicators.models import Document, Indicator, IndicatorAlias, Responsibility, Target, Task
+from indicators.services import indicator_alias_save
 from qualityhub.events import catalogue_changed
 from reports.models import ReportedValue, ReportedValueChange
 from reports.reporting.services import catalogue_load as catalog_load
@@ -18,6 +20,7 @@ MODELS = (
     Department,
     DepartmentAlias,
     Indicator,
+    IndicatorAlias,
     Target,
     Task,
     Responsibility,
@@ -157,3 +160,22 @@ def test_a_fixture_target_is_checked_by_the_services_validators(catalog, catalog
         catalog_load(directory=catalog_copy)
     assert "目标值 101 超出该指标的有效范围" in str(excinfo.value)
     assert _counts() == before
+
+
+@pytest.mark.django_db
+def test_names_the_office_confirmed_survive_a_load(catalog):
+    """The import page keeps a confirmed name as an alias; loading the fixtures (every start of
+    `make serve`) must not take it away."""
+    department = department_alias_save(
+        name="自治区市场监督局", department=Department.objects.get(code="AMR"), acting_user=None
+    ).obj
+    indicator = indicator_alias_save(
+        indicator=Indicator.objects.get(code="MFG_PRODUCT_PASS_RATE"),
+        name="制造业产品合格率",
+        source="office",
+        acting_user=None,
+    ).obj
+    report = catalog_load()
+    assert report.changed() == 0
+    assert DepartmentAlias.objects.filter(pk=department.pk).exists()
+    assert IndicatorAlias.objects.filter(pk=indicator.pk).exists()
