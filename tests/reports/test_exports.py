@@ -1,4 +1,7 @@
-"""Exporting reported values, DHIS2 dataValueSets both ways, and the round trip."""
+"""Exporting reported values, DHIS2 dataValueSets both ways, and the round trip.
+
+DHIS2's layouts in detail, read with DHIS2's own examples: tests/reports/test_dhis2.py.
+"""
 
 import csv
 import io
@@ -49,17 +52,21 @@ def test_csv_and_xlsx_neutralise_notes_but_keep_numbers_numeric(values):
     assert cells["2024Q3"][5] == 93.9 and cells["2024Q3"][7].startswith("'=")
 
 
-def test_dhis2_json_and_csv_carry_the_datavalueset_fields(values):
+def test_dhis2_json_and_csv_carry_dhis2s_data_value_fields(values):
+    """DHIS2's own layouts; tests/reports/test_dhis2.py reads them back and checks each column."""
     payload = json.loads(export_values("dhis2-json"))
     item = next(v for v in payload["dataValues"] if v["period"] == "2024Q3")
     assert set(item) == {
         "dataElement",
         "period",
         "orgUnit",
+        "categoryOptionCombo",
+        "attributeOptionCombo",
         "value",
         "storedBy",
         "lastUpdated",
         "comment",
+        "followup",
     }
     assert (item["dataElement"], item["orgUnit"], item["value"]) == (
         "MFG_PRODUCT_PASS_RATE",
@@ -67,7 +74,10 @@ def test_dhis2_json_and_csv_carry_the_datavalueset_fields(values):
         "93.9",
     )
     header = export_values("dhis2-csv").decode().splitlines()[0]
-    assert header == "dataelement,period,orgunit,value,storedby,lastupdated,comment"
+    assert header == (
+        "dataelement,period,orgunit,categoryoptioncombo,attributeoptioncombo,value,"
+        "storedby,lastupdated,comment,followup,deleted"
+    )
 
 
 def test_a_dhis2_json_file_imports(catalog, people):

@@ -7,7 +7,11 @@ from reports.exchange.exports import export_gaps, export_values
 
 
 class Command(BaseCommand):
-    help = "Export reported values (csv, xlsx, or DHIS2 dataValueSet csv / JSON)."
+    help = (
+        "Export reported values (csv, xlsx, or DHIS2 data values as csv / JSON). DHIS2 loads "
+        "dhis2-json as it is (POST /api/dataValueSets); dhis2-csv with "
+        "?dataElementIdScheme=CODE&orgUnitIdScheme=CODE (a csv cannot name its id schemes)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
