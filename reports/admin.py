@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -13,8 +14,10 @@ from departments.admin import SafeFieldsAdmin
 from .choices import ChangeVia, ValueSource, ValueState
 from .exchange.parsing import ImportFileError
 from .exchange.resources import ReportedValueImportResource, ReportedValueResource, ValuesFile
+from .exchange.services import import_column_mapping_delete
 from .models import (
     GapResult,
+    ImportColumnMapping,
     ImportJob,
     QualitativeReport,
     QualitativeReportChange,
@@ -407,3 +410,25 @@ class ImportJobAdmin(ReadOnlyAdmin):
 
     list_display = ("filename", "status", "created_by", "created_at", "total")
     list_filter = ("status",)
+
+
+@admin.register(ImportColumnMapping)
+class ImportColumnMappingAdmin(ReadOnlyAdmin):
+    """Mappings are made on an import job's page; a wrong one is deleted here (through the
+    service), and the next file is read without it."""
+
+    list_display = ("header", "field", "department", "created_by", "created_at")
+    list_filter = ("field",)
+    list_select_related = ("department", "created_by")
+    search_fields = ("header",)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("reports.delete_importcolumnmapping")
+
+    def delete_model(self, request, obj):
+        import_column_mapping_delete(obj, acting_user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                import_column_mapping_delete(obj, acting_user=request.user)

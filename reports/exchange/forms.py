@@ -23,3 +23,11 @@ class ImportUploadForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": gettext_lazy("所选部门不存在，请重新选择。")},
     )
+
+
+class NameConfirmForm(forms.Form):
+    """The office's answer to "did you mean": the name as the file writes it, and what it is."""
+
+    kind = forms.ChoiceField(choices=[("indicator", "indicator"), ("department", "department")])
+    text = forms.CharField(max_length=100)
+    target = forms.IntegerField(min_value=1, max_value=2**31 - 1)

@@ -9,6 +9,7 @@ all-or-nothing set-based write and the same history as on the import page.
 
 from __future__ import annotations
 
+import tablib
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
@@ -16,33 +17,32 @@ from import_export.results import Error, Result, RowResult
 
 from departments.access import is_office
 from qualityhub.resources import UploadedTable
-from qualityhub.spreadsheets import SpreadsheetError, cell_text, neutralise
+from qualityhub.spreadsheets import neutralise
 from reports.models import ReportedValue
 
-from .checking import check_rows
+from .checking import parse_values_file
 from .exports import VALUE_COLUMNS
-from .parsing import LABELS, ImportFileError, is_json, read_rows
+from .layout import FIELD_LABELS
+from .parsing import ImportFileError
 from .services import import_values
+
+#: What the admin's preview shows of each row.
+DIFF_FIELDS = ("indicator", "department", "period", "value", "note")
 
 
 class ValuesFile(UploadedTable):
-    """An uploaded values file, read by :func:`reports.exchange.parsing.read_rows`: xlsx, csv in
-    UTF-8 or GBK, or DHIS2 JSON, decided by the content."""
+    """An uploaded values file (xlsx, xls, csv in UTF-8 or GBK, or DHIS2 JSON/csv, decided by
+    the content), handed whole to :mod:`reports.exchange`, which finds its tables itself."""
 
     def get_title(self):
-        return _("xlsx / csv（UTF-8 或 GBK）/ DHIS2 JSON，按内容识别")
-
-    def read(self, data: bytes) -> list[list[str]]:
-        return read_rows(data)
+        return _("xlsx / xls / csv（UTF-8 或 GBK）/ DHIS2，按内容识别")
 
     def create_dataset(self, in_stream):
-        try:
-            dataset = super().create_dataset(in_stream)
-        except SpreadsheetError as exc:
-            raise ImportFileError(str(exc)) from None
         data = in_stream if isinstance(in_stream, bytes) else in_stream.encode("utf-8")
-        # A DHIS2 JSON file is data, not a spreadsheet: no formula-injection check.
-        dataset.qualityhub_spreadsheet = not is_json(data)
+        if not data.strip():
+            raise ImportFileError(_("文件是空的。"))
+        dataset = tablib.Dataset(["file"], headers=["file"])
+        dataset.qualityhub_data = data
         return dataset
 
 
@@ -98,31 +98,39 @@ class ReportedValueImportResource(ReportedValueResource):
         ]
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, **kwargs):
-        """Check the file with :mod:`reports.exchange`; write it (all or nothing) unless dry run."""
+        """Check the file with :mod:`reports.exchange`; write it (all or nothing) unless dry run.
+
+        Errors, and values that need confirming, are listed with their sheet, row and column.
+        Values that need confirming are refused here: the import page lets the office check
+        and confirm them one by one.
+        """
         user = kwargs.get("user")
         filename = kwargs.get("file_name") or "admin"
-        headers = [str(h or "") for h in dataset.headers or []]
         result = Result()
-        result.diff_headers = [*LABELS.values()]
-        rows = [headers, *([cell_text(c) for c in row] for row in dataset)]
+        result.diff_headers = [FIELD_LABELS[name] for name in DIFF_FIELDS]
         try:
             if user is not None and not is_office(user):
                 raise ImportFileError(_("只有领导小组办公室和系统管理员可以导入填报数值。"))
-            preview = check_rows(
-                rows, filename, spreadsheet=getattr(dataset, "qualityhub_spreadsheet", True)
-            )
+            preview = parse_values_file(dataset.qualityhub_data, filename)
         except ImportFileError as exc:
             if raise_errors:
                 raise
             result.append_base_error(Error(exc))
             return result
-        if preview.errors:
-            result.diff_headers = headers  # the invalid rows are shown as the file has them
-            for error in preview.errors:
-                cells = dict(zip(headers, rows[error.row - 1], strict=False))
-                result.append_invalid_row(
-                    error.row, cells, ValidationError({error.column: [error.message]})
-                )
+        problems = [(e.sheet, e.row, e.column, e.message) for e in preview.errors] + [
+            (
+                f["sheet"],
+                f["row"],
+                f["column"],
+                f["message"] + _("（请在导入页面 /reports/imports/ 核对并确认）"),
+            )
+            for f in preview.flags
+        ]
+        if problems:
+            result.diff_headers = [_("工作表"), _("行"), _("列"), _("问题")]
+            for sheet, row, column, message in problems:
+                cells = dict(zip(result.diff_headers, (sheet, row, column, message), strict=True))
+                result.append_invalid_row(row, cells, ValidationError({column: [message]}))
             return result
         for row in preview.rows:
             row_result = RowResult()

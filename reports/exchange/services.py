@@ -19,11 +19,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from departments.models import Department
+from departments.services import department_alias_save
+from indicators.models import Indicator
+from indicators.services import indicator_alias_save
 from qualityhub.spreadsheets import MAX_BYTES
 from reports.access import require_office
-from reports.models import ImportJob
+from reports.models import ImportColumnMapping, ImportJob
 
-from .checking import ImportPreview, parse_values_file
+from .checking import CHANGES_SHOWN, ImportPreview, parse_values_file
+from .layout import fold
 from .parsing import ImportFileError
 from .writing import ImportedValue, reported_values_import
 
@@ -32,19 +36,35 @@ logger = logging.getLogger(__name__)
 Status = ImportJob.Status
 
 
-def import_values(preview: ImportPreview, *, acting_user, on_progress=None) -> dict[str, int]:
+def import_values(
+    preview: ImportPreview, *, acting_user, on_progress=None, accept_flags: bool = False
+) -> dict[str, int]:
     """Write a checked file: all of it or, if anything fails, none of it.
 
-    Only the office and administrators import (``acting_user=None`` is the command line). The
-    counts returned are what was written, read afresh under lock: a value changed by someone
-    else since the preview is compared as it is now. ``on_progress(rows_done)`` is called as
-    the rows are written and at the end.
+    Only the office and administrators import (``acting_user=None`` is the command line). A
+    file with values that look like a scale mistake is written only once the office has
+    confirmed them (``accept_flags``). The counts returned are what was written, read afresh
+    under lock: a value changed by someone else since the preview is compared as it is now.
+    ``on_progress(rows_done)`` is called as the rows are written and at the end.
     """
     require_office(acting_user)
     if not preview.ok:
         raise ImportFileError(_("文件有错误，未导入任何数据。"))
+    if preview.flags and not accept_flags:
+        raise ImportFileError(
+            _("有 %(n)d 个数值看起来单位或比例有误，请在预览中核对并确认后再导入。")
+            % {"n": len(preview.flags)}
+        )
     rows = [
-        ImportedValue(r.row, r.indicator.pk, r.department.pk, r.period, r.value, r.note)
+        ImportedValue(
+            r.row,
+            r.indicator.pk,
+            r.department.pk,
+            r.period,
+            r.value,
+            r.note,
+            r.sheet if preview.sheets_named else "",
+        )
         for r in preview.rows
     ]
     try:
@@ -57,7 +77,12 @@ def import_values(preview: ImportPreview, *, acting_user, on_progress=None) -> d
         raise ImportFileError(
             _("写入超时（可能有另一个导入正在进行），未导入任何数据，请稍后重试。")
         ) from exc
-    return {**counts, "errors": 0}
+    return {
+        **counts,
+        "errors": 0,
+        "skipped": len(preview.skipped),
+        "flags": len(preview.flags),
+    }
 
 
 # --- Import jobs ----------------------------------------------------------------------------
@@ -93,7 +118,7 @@ def import_job_check(job: ImportJob) -> None:
     """
     try:
         with transaction.atomic():  # a database error here must not spoil recording the failure
-            preview = parse_values_file(_read(job), job.filename, department=job.department)
+            preview = _check(job)
     except ImportFileError as exc:
         import_job_fail(job, str(exc), status=Status.CHECKING)
         return
@@ -104,18 +129,32 @@ def import_job_check(job: ImportJob) -> None:
     ImportJob.objects.filter(pk=job.pk, status=Status.CHECKING).update(
         status=Status.PREVIEWED,
         counts=preview.counts,
-        errors=[{"row": e.row, "column": e.column, "message": e.message} for e in preview.errors],
+        errors=[e.as_dict() for e in preview.errors[:CHANGES_SHOWN]],
+        preview=preview.as_dict(),
         total=len(preview.rows),
         message="",
     )
 
 
-def import_job_confirm(job: ImportJob, *, acting_user) -> bool:
-    """The office confirms a clean preview; False if the job cannot be imported as it stands."""
+def _check(job: ImportJob) -> ImportPreview:
+    """The dry run of a job's file, with the columns the office has mapped for its department."""
+    mapping = ImportColumnMapping.objects.for_department(job.department)
+    mapping.update(job.mapping or {})
+    return parse_values_file(_read(job), job.filename, department=job.department, mapping=mapping)
+
+
+def import_job_confirm(job: ImportJob, *, acting_user, accept_flags: bool = False) -> bool:
+    """The office confirms a clean preview; False if the job cannot be imported as it stands
+    (errors, nothing to write, or values that need confirming and were not confirmed)."""
     require_office(acting_user)
+    job.refresh_from_db()
+    if job.counts.get("flags") and not accept_flags:
+        return False
+    preview = {**(job.preview or {}), "flags_accepted": bool(accept_flags)}
     confirmed = ImportJob.objects.filter(
         pk=job.pk, status=Status.PREVIEWED, errors=[], total__gt=0
     ).update(
+        preview=preview,
         status=Status.IMPORTING,
         processed=0,
         deliveries=0,
@@ -136,7 +175,7 @@ def import_job_run(job: ImportJob) -> None:
         return  # already written, failed or discarded: a late delivery does nothing twice
     try:
         with transaction.atomic():
-            preview = parse_values_file(_read(job), job.filename, department=job.department)
+            preview = _check(job)
             counts = _import_with_progress(preview, job)
             ImportJob.objects.filter(pk=job.pk, status=Status.IMPORTING).update(
                 status=Status.DONE, counts=counts, processed=len(preview.rows), message=""
@@ -211,19 +250,102 @@ def import_jobs_sweep(*, now=None) -> int:
     return ended
 
 
+@transaction.atomic
+def import_job_map_columns(
+    job: ImportJob, *, mapping: dict[str, str], acting_user, remember: bool = True
+) -> bool:
+    """The office says what unrecognised columns hold (header → field, or "ignore"), and the
+    job is checked again with them. ``remember`` keeps them for the department's next file
+    (the job's chosen department, or every department's file when none was chosen)."""
+    require_office(acting_user)
+    allowed = set(ImportColumnMapping.Field.values)
+    mapping = {fold(h)[:200]: f for h, f in mapping.items() if fold(h) and f in allowed}
+    job = (
+        ImportJob.objects.select_for_update()
+        .filter(pk=job.pk, status__in=[Status.PREVIEWED, Status.FAILED])
+        .first()
+    )
+    if not mapping or job is None:
+        return False
+    if remember:
+        for header, chosen in mapping.items():
+            ImportColumnMapping.objects.update_or_create(
+                department=job.department,
+                header=header,
+                defaults={"field": chosen, "created_by": acting_user},
+            )
+    return _check_again(
+        job, [Status.PREVIEWED, Status.FAILED], mapping={**(job.mapping or {}), **mapping}
+    )
+
+
+def import_column_mapping_delete(mapping: ImportColumnMapping, *, acting_user) -> None:
+    """Forget a remembered column mapping: the department's next file is read without it."""
+    require_office(acting_user)
+    deleted, _by_model = ImportColumnMapping.objects.filter(pk=mapping.pk).delete()
+    if deleted:
+        logger.info(
+            "import column mapping %r → %s (department %s) deleted by %s",
+            mapping.header,
+            mapping.field,
+            mapping.department_id,
+            acting_user,
+        )
+
+
+@transaction.atomic
+def import_job_confirm_name(
+    job: ImportJob, *, kind: str, text: str, target_id: int, acting_user
+) -> bool:
+    """The office confirms that a name the file writes means an indicator or department (one of
+    the preview's suggestions, or another it chose): the name is kept as an alias, so this file
+    and the next find it, and the job is checked again."""
+    require_office(acting_user)
+    job = (
+        ImportJob.objects.select_for_update()
+        .filter(pk=job.pk, status__in=[Status.PREVIEWED, Status.FAILED])
+        .first()
+    )
+    if job is None:
+        return False
+    if kind == "indicator":
+        indicator = Indicator.objects.filter(pk=target_id).first()
+        if indicator is None:
+            return False
+        indicator_alias_save(
+            indicator=indicator, name=text, source="office", acting_user=acting_user
+        )
+    elif kind == "department":
+        department = Department.objects.current().filter(pk=target_id).first()
+        if department is None:
+            return False
+        department_alias_save(name=text, department=department, acting_user=acting_user)
+    else:
+        return False
+    return _check_again(job, [Status.PREVIEWED, Status.FAILED])
+
+
 def import_job_retry(job: ImportJob, *, acting_user) -> bool:
     """Check a failed job's file again from the start."""
     require_office(acting_user)
+    return _check_again(job, [Status.FAILED])
+
+
+def _check_again(job: ImportJob, statuses: list[str], **changes) -> bool:
+    """Send a job in one of ``statuses`` back to be checked from the start (the caller starts
+    the check); False when it is in none of them."""
     return bool(
-        ImportJob.objects.filter(pk=job.pk, status=Status.FAILED).update(
+        ImportJob.objects.filter(pk=job.pk, status__in=statuses).update(
             status=Status.CHECKING,
             message="",
             counts={},
             errors=[],
+            preview={},
             total=0,
             processed=0,
             deliveries=0,
             stage_started_at=timezone.now(),
+            **changes,
         )
     )
 
@@ -255,8 +377,9 @@ def _import_with_progress(preview: ImportPreview, job: ImportJob) -> dict[str, i
     embedded mode, allows one writer at a time, and its imports are small).
     """
     writer = job.confirmed_by or job.created_by
+    accept = bool((job.preview or {}).get("flags_accepted"))
     if connection.vendor != "postgresql":
-        return import_values(preview, acting_user=writer)
+        return import_values(preview, acting_user=writer, accept_flags=accept)
     progress = connections.create_connection("default")
 
     def report(done: int) -> None:
@@ -267,6 +390,6 @@ def _import_with_progress(preview: ImportPreview, job: ImportJob) -> dict[str, i
             )
 
     try:
-        return import_values(preview, acting_user=writer, on_progress=report)
+        return import_values(preview, acting_user=writer, on_progress=report, accept_flags=accept)
     finally:
         progress.close()

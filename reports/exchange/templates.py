@@ -18,7 +18,17 @@ from departments.resources import DepartmentResource
 from indicators.resources import IndicatorResource, ResponsibilityResource, TargetResource
 from qualityhub.spreadsheets import XlsxBook
 
-from .parsing import HEADERS, LABELS, REQUIRED
+from .layout import FIELD_LABELS
+
+#: The values template's columns, with the English header each also accepts, and which are
+#: required (:mod:`.layout` reads many more spellings of each).
+TEMPLATE_COLUMNS = {
+    "indicator": True,
+    "department": True,
+    "period": True,
+    "value": True,
+    "note": False,
+}
 
 
 @dataclass(frozen=True)
@@ -38,7 +48,8 @@ def _value_columns() -> list[Column]:
         "note": _("可选；与上期相比变化超过 20% 或偏离目标时建议说明原因"),
     }
     return [
-        Column(LABELS[name], HEADERS[name][0], name in REQUIRED, helps[name]) for name in LABELS
+        Column(FIELD_LABELS[name], name, required, helps[name])
+        for name, required in TEMPLATE_COLUMNS.items()
     ]
 
 

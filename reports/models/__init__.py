@@ -3,7 +3,7 @@
 Tables and migrations are those of the single ``reports`` app; the split is for readers only.
 """
 
-from .exchange import ImportJob
+from .exchange import ImportColumnMapping, ImportJob
 from .gaps import GapResult
 from .periods import ReportingPeriod
 from .scorecards import Scorecard, ScorecardRun, scorecard_upload_to
@@ -19,6 +19,7 @@ from .workflow import DepartmentScopedQuerySet, WorkflowRow
 __all__ = [
     "DepartmentScopedQuerySet",
     "GapResult",
+    "ImportColumnMapping",
     "ImportJob",
     "QualitativeReport",
     "QualitativeReportChange",

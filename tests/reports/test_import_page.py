@@ -32,7 +32,14 @@ def test_the_office_previews_then_confirms_an_import(people, login):
     page = _upload(client, GOOD).content.decode()
     assert 'id="counts"' in page and "确认导入" in page
     job = ImportJob.objects.get()
-    assert job.counts == {"new": 1, "updated": 0, "unchanged": 0, "errors": 0}
+    assert job.counts == {
+        "new": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "errors": 0,
+        "skipped": 0,
+        "flags": 0,
+    }
     assert not ReportedValue.objects.filter(period="2024Q3").exists()  # nothing before confirm
     client.post(reverse("reports:import_job", args=[job.pk]))
     value = ReportedValue.objects.get(period="2024Q3", indicator__code="MFG_PRODUCT_PASS_RATE")
@@ -371,3 +378,74 @@ def test_a_job_left_checking_by_a_process_that_died_is_ended_by_the_sweep(people
     ImportJob.objects.filter(pk=fresh.pk).update(status="importing")
     assert import_jobs_sweep() == 0
     assert ImportJob.objects.get(pk=fresh.pk).status == "importing"
+
+
+# A wide return whose value columns are headed in a way QualityHub does not know, and a
+# department it cannot name with certainty.
+UNKNOWN_VALUE_HEADER = "指标名称,部门,期间,报送数\n制造业产品质量合格率,市场监管局,2024Q3,93.71\n"
+
+
+def test_the_office_maps_a_column_and_the_next_file_of_the_department_reads_it(people, login):
+    from departments.models import Department
+    from reports.models import ImportColumnMapping
+
+    client = login(people.office)
+    amr = Department.objects.get(code="AMR")
+    page = _upload_bytes(
+        client, UNKNOWN_VALUE_HEADER.encode(), "市场监管局.csv", department=amr.pk
+    ).content.decode()
+    assert 'id="mapping"' in page and "报送数" in page
+    job = ImportJob.objects.get()
+    assert job.counts["new"] == 0
+    client.post(
+        reverse("reports:import_job", args=[job.pk]),
+        {"action": "map", "header": ["报送数"], "field": ["value"], "remember": "on"},
+    )
+    job.refresh_from_db()
+    assert job.counts["new"] == 1 and job.status == "previewed"
+    assert ImportColumnMapping.objects.get().department == amr
+    # The department's next file: read with the remembered mapping, nothing to map.
+    _upload_bytes(client, UNKNOWN_VALUE_HEADER.encode(), "三季度.csv", department=amr.pk)
+    assert ImportJob.objects.latest("pk").counts["new"] == 1
+
+
+def test_a_department_user_cannot_map_columns_or_confirm_names(people, login):
+    client = login(people.office)
+    _upload(client, UNKNOWN_VALUE_HEADER)
+    job = ImportJob.objects.get()
+    staff = login(people.owner)
+    for data in (
+        {"action": "map", "header": ["报送数"], "field": ["value"], "remember": "on"},
+        {"action": "name", "kind": "department", "text": "市监", "target": 1},
+    ):
+        response = staff.post(reverse("reports:import_job", args=[job.pk]), data)
+        assert response.status_code in (403, 404)
+    from reports.models import ImportColumnMapping
+
+    assert not ImportColumnMapping.objects.exists()
+
+
+def test_confirming_a_name_remembers_it_and_a_name_of_another_row_is_refused(people, login):
+    from departments.models import Department, DepartmentAlias
+
+    client = login(people.office)
+    text = "指标,部门,期间,数值\nMFG_PRODUCT_PASS_RATE,市场监督局办公室,2024Q3,93.71\n"
+    page = _upload(client, text).content.decode()
+    assert 'id="unmatched"' in page
+    job = ImportJob.objects.get()
+    amr = Department.objects.get(code="AMR")
+    url = reverse("reports:import_job", args=[job.pk])
+    confirm = {"action": "name", "kind": "department", "text": "市场监督局办公室", "target": amr.pk}
+    client.post(url, confirm)
+    assert DepartmentAlias.objects.filter(name="市场监督局办公室", department=amr).exists()
+    job.refresh_from_db()
+    assert job.counts["new"] == 1 and job.counts["errors"] == 0
+    # A name that is already another department's is refused with the service's reason.
+    other = Department.objects.current().exclude(pk=amr.pk).first()
+    page = client.post(
+        url,
+        {"action": "name", "kind": "department", "text": str(amr.name_zh), "target": other.pk},
+        follow=True,
+    ).content.decode()
+    assert '<li class="error">' in page and "市场监管局" in page.split('class="messages"')[1]
+    assert not DepartmentAlias.objects.filter(name=amr.name_zh, department=other).exists()

@@ -46,7 +46,14 @@ def test_a_large_file_is_checked_and_imported_by_the_worker_with_progress(
     _poll(client, job, {"previewed", "failed"})
     job.refresh_from_db()
     assert job.status == "previewed", job.message
-    assert job.counts == {"new": len(quarters), "updated": 0, "unchanged": 0, "errors": 0}
+    assert job.counts == {
+        "new": len(quarters),
+        "updated": 0,
+        "unchanged": 0,
+        "errors": 0,
+        "skipped": 0,
+        "flags": 0,
+    }
     assert not ReportedValue.objects.filter(source="import").exists()  # nothing before confirm
 
     client.post(reverse("reports:import_job", args=[job.pk]))
@@ -144,7 +151,14 @@ def test_jobs_whose_worker_dies_end_as_failed_and_can_be_retried_or_discarded(
     _poll(client, first, {"done", "failed"})
     first.refresh_from_db()
     assert first.status == "done", first.message
-    assert first.counts == {"new": 2, "updated": 0, "unchanged": 0, "errors": 0}
+    assert first.counts == {
+        "new": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "errors": 0,
+        "skipped": 0,
+        "flags": 0,
+    }
     assert ReportedValue.objects.filter(source="import").count() == 2
 
     # Discard ends B and removes its file.
