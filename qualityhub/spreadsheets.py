@@ -1004,10 +1004,10 @@ def _unknown_encoding() -> SpreadsheetError:
 
 def _check_cells(rows: list[list], *, sheet: str | None = None) -> None:
     """Row count, and cells no database or spreadsheet would hold (over-long, NUL characters)."""
-    where = _("工作表“%(sheet)s”") % {"sheet": sheet} if sheet else ""
+    where = _("工作表“%(sheet)s”") % {"sheet": sheet} if sheet else _("该文件")
     if len(rows) > MAX_ROWS + 1:
         raise SpreadsheetError(
-            _("%(where)s超过 %(n)d 行，不能导入。") % {"where": where or _("文件"), "n": MAX_ROWS}
+            _("%(where)s超过 %(n)d 行，不能导入。") % {"where": where, "n": MAX_ROWS}
         )
     for number, row in enumerate(rows, start=1):
         if len(row) > MAX_COLUMNS:
