@@ -352,7 +352,8 @@ class _Checker:
         if len(self.preview.errors) > errors_before:
             return
         note = undo_neutralise(raw_note)  # an exported file's formula-like note, as written
-        key = (indicator.pk, department.pk, period.id)
+        period_id = period.id
+        key = (indicator.id, department.id, period_id)
         if key in self.seen:
             first_sheet, first_row = self.seen[key]
             where = (
@@ -370,7 +371,7 @@ class _Checker:
         self.seen[key] = (sheet, record.row)
         self.preview.rows.append(
             ParsedRow(
-                sheet, record.row, record.column, indicator, department, period.id, value, note
+                sheet, record.row, record.column, indicator, department, period_id, value, note
             )
         )
 
@@ -485,13 +486,13 @@ class _Checker:
         existing = {
             (i, d, p): (value, note)
             for i, d, p, value, note in ReportedValue.objects.filter(
-                indicator_id__in={r.indicator.pk for r in rows},
-                department_id__in={r.department.pk for r in rows},
+                indicator_id__in={r.indicator.id for r in rows},
+                department_id__in={r.department.id for r in rows},
                 period__in={r.period for r in rows},
             ).values_list("indicator_id", "department_id", "period", "value", "note")
         }
         for row in rows:
-            current = existing.get((row.indicator.pk, row.department.pk, row.period))
+            current = existing.get((row.indicator.id, row.department.id, row.period))
             if current is None:
                 row.outcome = "new"
             elif current[0] == row.value and current[1] == row.note:
@@ -525,7 +526,7 @@ class _Checker:
             series.setdefault((indicator_id, department_id), {})[period] = value
         keys = set(series) | {(r.indicator.pk, r.department.pk) for r in candidates}
         for row in self.preview.rows:  # the file's own figures stand for what they replace
-            key = (row.indicator.pk, row.department.pk)
+            key = (row.indicator.id, row.department.id)
             if key in keys:
                 series.setdefault(key, {})[row.period] = row.value
         targets: dict[int, tuple[int, Decimal]] = {}

@@ -143,6 +143,22 @@ def read_value(raw: Cell, *, indicator: Indicator, percent: bool = False) -> Dec
     ignored for a text cell, whose ``%`` is read from the text). Raises :class:`ValueProblem`
     with a message naming what was typed.
     """
+    if raw.__class__ is float and not percent:
+        # The usual numeric cell: the number typed (15 significant digits, as Excel keeps),
+        # taken as it is when it fits the indicator; anything else goes the long way below,
+        # which says what is wrong.
+        typed = format(raw, ".15g")
+        if (
+            "e" not in typed
+            and "n" not in typed
+            and -1e14 < raw < 1e14
+            and not indicator.is_qualitative
+        ):
+            point = typed.find(".")
+            places = 0 if point < 0 else len(typed) - point - 1
+            value = Decimal(typed)
+            if places <= indicator.decimals and indicator.in_range(value):
+                return value
     if raw.__class__ is str and _PLAIN_NUMBER.match(raw):
         # The usual text cell, a number stored as text ("93.71"): no marker, unit, sign, width
         # or separator to read, so it is the number it spells (as _text_cell would read it).
