@@ -65,6 +65,8 @@ INDICATOR_FIELDS = (
     "frequency",
     "category",
     "aggregation",
+    "region_department",
+    "region_parts",
     "note",
 )
 TARGET_FIELDS = (

@@ -17,6 +17,7 @@ import yaml
 from departments.services import NameOwners, name_fold, name_key
 
 from .choices import (
+    REPORTING_ROLES,
     Aggregation,
     Category,
     Comparator,
@@ -34,6 +35,10 @@ DOCUMENT_FILES = (
 )
 
 _WHITESPACE = re.compile(r"\s+")
+
+#: Where an English name comes from: ``official`` (a document gives it, quoted in
+#: ``name_en_source``) or ``translation`` (made for QualityHub). See fixtures/FORMAT.md.
+NAME_EN_BASES = ("official", "translation")
 
 
 class CatalogError(ValueError):
@@ -174,6 +179,26 @@ def catalog_problems(catalog: Catalog, sources_dir: Path) -> list[str]:
                 f"{where}: quote not found verbatim in {doc['quote_file']}: {row.get('quote')!r}"
             )
 
+    def check_name_en(where: str, row: dict) -> None:
+        """An English name says where it comes from; an official one quotes its document."""
+        basis = row.get("name_en_basis")
+        if not (row.get("name_en") or "").strip():
+            if basis is not None:
+                problems.append(f"{where}: name_en_basis without a name_en")
+            return
+        if basis not in NAME_EN_BASES:
+            problems.append(f"{where}: name_en_basis {basis!r} (official or translation)")
+        source = row.get("name_en_source")
+        if basis == "official":
+            if not isinstance(source, dict):
+                problems.append(f"{where}: an official name_en needs a name_en_source")
+                return
+            check_quote(f"{where} name_en_source", source)
+            if squeeze(row["name_en"]) not in squeeze(source.get("quote") or ""):
+                problems.append(f"{where}: the name_en_source quote does not contain name_en")
+        elif source is not None:
+            problems.append(f"{where}: name_en_source is for an official name_en only")
+
     # Departments.
     dept_codes = {}
     for dept in catalog.departments:
@@ -199,6 +224,7 @@ def catalog_problems(catalog: Catalog, sources_dir: Path) -> list[str]:
                 problems.append(f"{where}: alias {alias!r} also belongs to {owner}")
         for i, source in enumerate(dept.get("sources") or []):
             check_quote(f"{where} source {i + 1}", source)
+        check_name_en(where, dept)
     for dept in catalog.departments:  # every chain of successors ends at a current department
         seen, code = set(), dept["code"]
         while code in dept_codes and dept_codes[code].get("status") == "historical":
@@ -215,6 +241,7 @@ def catalog_problems(catalog: Catalog, sources_dir: Path) -> list[str]:
         if ind["code"] in indicators:
             problems.append(f"{where}: defined twice")
         indicators[ind["code"]] = ind
+        check_name_en(where, ind)
         for key, choices in (
             ("value_kind", ValueKind),
             ("frequency", Frequency),
@@ -229,6 +256,13 @@ def catalog_problems(catalog: Catalog, sources_dir: Path) -> list[str]:
                 problems.append(f"{where}: min_value > max_value")
         except ValueError as exc:
             problems.append(f"{where}: {exc}")
+        region, parts = ind.get("region_department"), (ind.get("region_parts") or "").strip()
+        if region and dept_codes.get(region, {}).get("status") != "current":
+            problems.append(f"{where}: region_department must be the code of a current department")
+        if region and ind.get("aggregation") != Aggregation.LEAD:
+            problems.append(f"{where}: region_department is for aggregation lead only")
+        if (ind.get("aggregation") == Aggregation.SUM) != bool(parts):
+            problems.append(f"{where}: aggregation sum needs region_parts, and only sum has them")
 
     # Indicator aliases: each a document's wording, quoted, and a name of one indicator only.
     spellings = NameOwners.of(
@@ -338,5 +372,30 @@ def catalog_problems(catalog: Catalog, sources_dir: Path) -> list[str]:
         if key in assignment_keys:
             problems.append(f"{where}: listed twice")
         assignment_keys.add(key)
+
+    # Region departments: one of the departments that report the indicator, where any does.
+    def today(code: str | None) -> str | None:
+        seen = set()
+        while code in dept_codes and dept_codes[code].get("successor") and code not in seen:
+            seen.add(code)
+            code = dept_codes[code]["successor"]
+        return code
+
+    reporting_roles = {role.value for role in REPORTING_ROLES}
+    reporting: dict[str, set] = {}
+    for resp in catalog.responsibilities:
+        if resp.get("indicator") and resp.get("role") in reporting_roles:
+            code = today(aliases.get(resp.get("department")))
+            reporting.setdefault(resp["indicator"], set()).add(code)
+    for row in catalog.assignments:
+        if row.get("role") in reporting_roles:
+            reporting.setdefault(row.get("indicator"), set()).add(row.get("department"))
+    for ind in catalog.indicators:
+        region, held = ind.get("region_department"), reporting.get(ind["code"])
+        if region and held and region not in held:
+            problems.append(
+                f"indicator {ind['code']}: region_department {region} does not report it"
+                f" (reporting: {', '.join(sorted(held))})"
+            )
 
     return problems

@@ -51,10 +51,15 @@ class Category(models.TextChoices):
 
 
 class Aggregation(models.TextChoices):
-    """How department figures combine into the region-wide figure."""
+    """How department figures combine into the region-wide figure.
 
-    LEAD = "lead", _("取牵头部门数值")
-    SUM = "sum", _("求和")
+    ``lead``: one department's figure is the region's (``Indicator.region_department``, or the
+    catalogue's lead). ``sum`` only where departments report disjoint parts, written down in
+    ``Indicator.region_parts``: several reports of one regional statistic are never added.
+    """
+
+    LEAD = "lead", _("取一个部门的数值")
+    SUM = "sum", _("各部门分项求和")
     MIN = "min", _("取最小值")
     MEAN = "mean", _("取平均值")
 

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from departments.choices import DepartmentStatus
+from qualityhub.language import pick
 from qualityhub.spreadsheets import format_number
 
 from .catalog import quote_in_text
@@ -17,6 +19,7 @@ from .choices import (
     ResponsibilityRole,
     ValueKind,
 )
+from .units import unit_label
 
 QUOTE_HELP = _("文件原文中的一句，须逐字出现在该文件的原文文本中（空白不计）。")
 NO_QUOTE_HELP = _("确实无法引用原文时填写理由；原文和理由至少填一项。")
@@ -73,7 +76,12 @@ class Document(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title_zh
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the interface's language: ``title_en`` in English where there is one."""
+        return pick(self.title_zh, self.title_en)
 
     def contains_quote(self, quote: str) -> bool | None:
         """Whether ``quote`` occurs verbatim in the source text (whitespace ignored, as in
@@ -111,6 +119,27 @@ class Indicator(models.Model):
     aggregation = models.CharField(
         _("全区汇总方式"), max_length=8, choices=Aggregation.choices, default=Aggregation.LEAD
     )
+    region_department = models.ForeignKey(
+        "departments.Department",
+        verbose_name=_("全区数值填报部门"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="region_indicators",
+        limit_choices_to={"status": DepartmentStatus.CURRENT},
+        help_text=_(
+            "“取一个部门的数值”时，全区数值就是该部门的填报值。须为现部门，且对该指标负有填报职责"
+            "（牵头、负责、按照职责分工负责或办公室指定）。留空则取目录中的牵头部门。"
+        ),
+    )
+    region_parts = models.TextField(
+        _("各部门所报部分"),
+        blank=True,
+        help_text=_(
+            "“各部门分项求和”时必填：逐个写明每个填报部门所报的部分，各部分互不重叠。"
+            "几个部门报同一个全区统计数时不能求和，应改为“取一个部门的数值”。"
+        ),
+    )
     note = models.TextField(_("说明"), blank=True)
 
     class Meta:
@@ -130,6 +159,14 @@ class Indicator(models.Model):
             models.CheckConstraint(
                 condition=Q(aggregation__in=Aggregation.values), name="indicator_aggregation_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(region_department__isnull=True) | Q(aggregation=Aggregation.LEAD),
+                name="indicator_region_department_only_for_lead",
+            ),
+            models.CheckConstraint(
+                condition=~Q(aggregation=Aggregation.SUM) | ~Q(region_parts=""),
+                name="indicator_sum_declares_parts",
+            ),
             models.CheckConstraint(condition=Q(decimals__lte=6), name="indicator_decimals_max_6"),
             models.CheckConstraint(
                 condition=Q(min_value__isnull=True)
@@ -140,7 +177,18 @@ class Indicator(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name_zh
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the interface's language: ``name_en`` in English where there is one,
+        else ``name_zh``."""
+        return pick(self.name_zh, self.name_en)
+
+    @property
+    def display_unit(self) -> str:
+        """The unit in the interface's language (:func:`indicators.units.unit_label`)."""
+        return unit_label(self.unit)
 
     @property
     def is_qualitative(self) -> bool:

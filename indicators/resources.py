@@ -71,6 +71,8 @@ class IndicatorResource(CatalogueResource):
         "frequency",
         "category",
         "aggregation",
+        "region_department",
+        "region_parts",
         "note",
     )
 

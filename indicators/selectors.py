@@ -11,7 +11,7 @@ from departments.selectors import current_department_ids
 from qualityhub.spreadsheets import format_number
 
 from .choices import REPORTING_ROLES, ResponsibilityRole
-from .models import ReportingAssignment, Responsibility, Target
+from .models import Indicator, ReportingAssignment, Responsibility, Target
 
 CATALOG_COLUMNS = (
     "document",
@@ -104,3 +104,74 @@ def departments_with_responsibilities() -> list[Department]:
     held = set(Responsibility.objects.values_list("department_id", flat=True))
     held |= set(ReportingAssignment.objects.values_list("department_id", flat=True))
     return list(Department.objects.filter(pk__in={current[pk] for pk in held}).order_by("code"))
+
+
+# --- The region rule --------------------------------------------------------------------------
+
+#: The roles whose department may give the region's figure, strongest first.
+_LEAD_RANK = {
+    ResponsibilityRole.LEAD: 0,
+    ResponsibilityRole.RESPONSIBLE: 1,
+    ResponsibilityRole.SHARED: 2,
+}
+
+
+def _reporting_rows(indicator_ids) -> Iterator[tuple[int, int, str, int | None]]:
+    """(indicator, department as written, role, document year; ``None`` for an office
+    assignment) for every role that reports a figure."""
+    responsibilities = Responsibility.objects.filter(
+        indicator__isnull=False, role__in=list(_LEAD_RANK)
+    )
+    assignments = ReportingAssignment.objects.filter(role__in=list(_LEAD_RANK))
+    if indicator_ids is not None:
+        responsibilities = responsibilities.filter(indicator_id__in=indicator_ids)
+        assignments = assignments.filter(indicator_id__in=indicator_ids)
+    yield from responsibilities.values_list(
+        "indicator_id", "department_id", "role", "document__issued_year"
+    )
+    for indicator_id, department_id, role in assignments.values_list(
+        "indicator_id", "department_id", "role"
+    ):
+        yield indicator_id, department_id, role, None
+
+
+def reporting_departments(*indicator_ids: int) -> dict[int, list[Department]]:
+    """Indicator → today's departments that report it (lead, responsible or shared in a
+    document, or an office assignment), by code. Three queries."""
+    current = current_department_ids()
+    held: dict[int, set[int]] = {}
+    for indicator_id, department_id, _role, _year in _reporting_rows(indicator_ids):
+        held.setdefault(indicator_id, set()).add(current[department_id])
+    departments = Department.objects.in_bulk({pk for pks in held.values() for pk in pks})
+    return {
+        indicator_id: sorted((departments[pk] for pk in pks), key=lambda d: d.code)
+        for indicator_id, pks in held.items()
+    }
+
+
+def catalogue_leads(indicator_ids=None) -> dict[int, int]:
+    """Indicator → the catalogue's lead: today's department holding the strongest role (lead,
+    then responsible, then shared) in the most recent document; an office assignment counts as
+    responsible and as more recent than any document."""
+    current = current_department_ids()
+    best: dict[int, tuple] = {}
+    for indicator_id, department_id, role, year in _reporting_rows(indicator_ids):
+        key = (_LEAD_RANK[role], -9999 if year is None else -year, current[department_id])
+        if indicator_id not in best or key < best[indicator_id]:
+            best[indicator_id] = key
+    return {indicator_id: key[2] for indicator_id, key in best.items()}
+
+
+def region_departments(indicator_ids=None) -> dict[int, tuple[int, bool]]:
+    """Indicator → (the department whose figure is the region's under the ``lead`` rule,
+    whether the office named it). The office's ``region_department`` where set, else the
+    catalogue's lead (:func:`catalogue_leads`); indicators with neither are left out."""
+    declared = Indicator.objects.filter(region_department__isnull=False)
+    if indicator_ids is not None:
+        declared = declared.filter(pk__in=indicator_ids)
+    chosen = {
+        pk: (department_id, False) for pk, department_id in catalogue_leads(indicator_ids).items()
+    }
+    for pk, department_id in declared.values_list("pk", "region_department_id"):
+        chosen[pk] = (department_id, True)
+    return chosen

@@ -71,6 +71,7 @@ from .models import (
     Task,
 )
 from .parsing import parse_choice, parse_comparator, parse_int, parse_value, parse_year
+from .selectors import reporting_departments
 
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 _CODE = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -253,9 +254,17 @@ def indicator_clean(
     frequency: str = Frequency.QUARTERLY,
     category: str,
     aggregation: str = Aggregation.LEAD,
+    region_department: Department | None = None,
+    region_parts: str = "",
     note: str = "",
 ) -> dict:
-    """An indicator as stored: fixed choices by code or Chinese label, an ordered valid range."""
+    """An indicator as stored: fixed choices by code or Chinese label, an ordered valid range,
+    and a region rule that cannot add up one regional figure several times.
+
+    ``region_department`` (``lead`` only) names the department whose figure is the region's:
+    a current department that reports the indicator (:func:`_check_region_department`).
+    ``sum`` needs ``region_parts``: each reporting department's part, the parts disjoint.
+    """
     errors = Errors()
     values = {
         "code": text(code),
@@ -269,6 +278,8 @@ def indicator_clean(
         "frequency": frequency,
         "category": category,
         "aggregation": aggregation,
+        "region_department": region_department,
+        "region_parts": text(region_parts),
         "note": text(note),
     }
     require(errors, "code", values["code"], _("请填写指标代码。"))
@@ -302,6 +313,8 @@ def indicator_clean(
     low, high = values["min_value"], values["max_value"]
     if low is not None and high is not None and low > high:
         errors.add("max_value", _("有效范围上限不能小于下限。"))
+    if "aggregation" not in errors:
+        _check_region_rule(errors, indicator, values)
     check_length(errors, Indicator, values)
     stored = _stored(Indicator, indicator, "value_kind")
     if stored and "value_kind" not in errors:
@@ -314,6 +327,62 @@ def indicator_clean(
             )
     errors.raise_if_any()
     return values
+
+
+def _check_region_rule(errors: Errors, indicator: Indicator | None, values: dict) -> None:
+    aggregation, department = values["aggregation"], values["region_department"]
+    if department is not None and aggregation != Aggregation.LEAD:
+        errors.add(
+            "region_department",
+            _("只有“取一个部门的数值”方式才指定全区数值填报部门：请清空此项，或改用该方式。"),
+        )
+    elif department is not None:
+        _check_region_department(errors, indicator, department)
+    if aggregation == Aggregation.SUM and not values["region_parts"]:
+        errors.add(
+            "region_parts",
+            _(
+                "“各部门分项求和”须逐个写明每个填报部门所报的部分，且各部分互不重叠。"
+                "几个部门报的是同一个全区统计数时，请改用“取一个部门的数值”。"
+            ),
+        )
+    elif aggregation != Aggregation.SUM and values["region_parts"]:
+        errors.add(
+            "region_parts",
+            _("只有“各部门分项求和”方式才填写各部门所报部分：请清空此项。"),
+        )
+
+
+def _check_region_department(
+    errors: Errors, indicator: Indicator | None, department: Department
+) -> None:
+    """The region department is a current department, and one that reports the indicator.
+
+    Which departments report is checked when the choice changes (a load or an edit of another
+    field keeps a stored choice). An indicator that no department reports yet (a new one, or a
+    figure only published in an article) may name any current department: the one whose
+    figures the office enters for it.
+    """
+    if department.status != DepartmentStatus.CURRENT:
+        errors.add(
+            "region_department",
+            _("“%(name)s”是历史部门，请指定现部门“%(current)s”。")
+            % {"name": department.name_zh, "current": department.current().name_zh},
+        )
+        return
+    stored = _stored(Indicator, indicator, "region_department")
+    if stored is not None and stored["region_department"] == department.pk:
+        return
+    reporting = reporting_departments(indicator.pk).get(indicator.pk, []) if indicator else []
+    if reporting and department not in reporting:
+        errors.add(
+            "region_department",
+            _("“%(name)s”对该指标没有填报职责。全区数值须取填报该指标的部门之一：%(choices)s。")
+            % {
+                "name": department.name_zh,
+                "choices": "、".join(d.short_name_zh or d.name_zh for d in reporting),
+            },
+        )
 
 
 @transaction.atomic
@@ -1020,26 +1089,23 @@ def _load_rows(catalog: Catalog, sources_dir: Path, load: _Loader) -> None:
     aliases = catalog.alias_map()
 
     existing_indicators = _locked(Indicator).in_bulk(field_name="code")
+    # A stored region department stays while the rule is ``lead`` (the office may have chosen
+    # it in the admin); the fixtures' own choice is set once the departments that report each
+    # indicator are loaded (_load_region_departments).
+    stored_choices = Department.objects.in_bulk(
+        {i.region_department_id for i in existing_indicators.values() if i.region_department_id}
+    )
     indicators: dict[str, Indicator] = {}
     for row in catalog.indicators:
+        existing = existing_indicators.get(row["code"])
+        keep = existing and row["aggregation"] == Aggregation.LEAD and existing.region_department_id
         indicator = load.save(
             "indicators",
             f"indicator {row['code']}",
             Indicator,
             indicator_clean,
-            indicator=existing_indicators.get(row["code"]),
-            code=row["code"],
-            name_zh=row["name_zh"],
-            name_en=row.get("name_en") or "",
-            unit=row.get("unit") or "",
-            value_kind=row["value_kind"],
-            decimals=row.get("decimals", 2),
-            min_value=row.get("min_value"),
-            max_value=row.get("max_value"),
-            frequency=row["frequency"],
-            category=row["category"],
-            aggregation=row["aggregation"],
-            note=row.get("note") or "",
+            indicator=existing,
+            **_indicator_fields(row, stored_choices.get(keep) if keep else None),
         )
         if indicator is not None:
             indicators[row["code"]] = indicator
@@ -1157,5 +1223,49 @@ def _load_rows(catalog: Catalog, sources_dir: Path, load: _Loader) -> None:
             department=department,
             role=row["role"],
             basis=row["basis"],
+        )
+    load.raise_if_any()
+    _load_region_departments(catalog, indicators, departments, load)
+
+
+def _indicator_fields(row: dict, region_department: Department | None) -> dict:
+    return {
+        "code": row["code"],
+        "name_zh": row["name_zh"],
+        "name_en": row.get("name_en") or "",
+        "unit": row.get("unit") or "",
+        "value_kind": row["value_kind"],
+        "decimals": row.get("decimals", 2),
+        "min_value": row.get("min_value"),
+        "max_value": row.get("max_value"),
+        "frequency": row["frequency"],
+        "category": row["category"],
+        "aggregation": row["aggregation"],
+        "region_department": region_department,
+        "region_parts": row.get("region_parts") or "",
+        "note": row.get("note") or "",
+    }
+
+
+def _load_region_departments(
+    catalog: Catalog,
+    indicators: dict[str, Indicator],
+    departments: dict[str, Department],
+    load: _Loader,
+) -> None:
+    """The fixtures' ``region_department`` of each indicator, once the responsibilities and
+    assignments that make a department eligible are in (the service checks it)."""
+    for row in catalog.indicators:
+        indicator = indicators[row["code"]]
+        wanted = departments[row["region_department"]] if row.get("region_department") else None
+        if wanted is None or wanted.pk == indicator.region_department_id:
+            continue
+        load.save(
+            "indicators",
+            f"indicator {row['code']}",
+            Indicator,
+            indicator_clean,
+            indicator=indicator,
+            **_indicator_fields(row, wanted),
         )
     load.raise_if_any()

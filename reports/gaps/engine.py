@@ -1,32 +1,43 @@
 """The gap-to-target engine: pure, vectorised computation on pandas frames.
 
-Method (written down in docs/gaps.md): the UN SDG progress assessment as implemented in Open
-SDG's sdg-build ``ProgressMeasure`` (methodology 2, quantitative targets). For a series with a
-baseline value ``b`` at time ``t0``, a current value ``x`` at ``t`` and a target ``T`` due at
-``tT``:
+Method (written down, with every difference from the reference, in docs/gaps.md): Statistics
+Canada's progress measure for quantitative targets, as implemented by Open SDG's sdg-build
+(``sdg/ProgressMeasure.py``, ``SeriesProgress.methodology_2``). It works on annual steps. For a
+series with the base year's figure ``b`` in year ``y0``, a current figure ``x`` of year ``y``
+and a target ``T`` for year ``yT``:
 
-    observed CAGR  r_o = (x / b) ** (1 / (t - t0)) - 1
-    required CAGR  r_r = (T / b) ** (1 / (tT - t0)) - 1
+    observed CAGR  r_o = (x / b) ** (1 / (y - y0)) - 1
+    required CAGR  r_r = (T / b) ** (1 / (yT - y0)) - 1
     ratio          p   = sign(b) * direction * r_o / |r_r|
 
-Status: achieved when the current value meets the target; otherwise on track when p ≥ 0.95,
-at risk when 0.6 ≤ p < 0.95, off track when p < 0.6 (Open SDG's "limited progress" 0 ≤ p < 0.6
-and "deterioration" p < 0 both count as off track; the ratio itself is kept). A series with one
-point, or whose target year has ended unmet, has no ratio: "insufficient data" or off track.
+A zero base or target counts as 0.001 in these two rates. Status: achieved when the current value
+meets the target; otherwise on track when p ≥ 0.95, at risk when 0.6 ≤ p < 0.95, off track when
+p < 0.6 (the reference's "limited progress" and "deterioration" together; the ratio is kept).
+No ratio (insufficient data) with less than one whole year between the base year and the
+current figure, a base and current value of opposite signs, or no numeric target. Where
+QualityHub departs from the reference (a target whose year has ended unmet is off track whatever
+the trend; ``>`` and ``<`` are strict; no numeric target, no status), docs/gaps.md says why.
 
-Time is measured in years at the end of each period (2024Q3 → 2024.75, 2024 → 2025.0); a
-target for year Y is due at the end of Y.
+A figure of a quarter or half-year is the year-to-date figure at its end, so it stands for its
+year: it is compared with the base year's figure over whole years. The base year's figure is its
+annual value, or without one its last reported period. Required pace and projection, which are
+QualityHub's own additions, run on the time left to the end of the target year, measured from
+the end of the period (2024Q3 → 2024.75, 2024 → 2025.0).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 
 ON_TRACK, AT_RISK, LOW = 0.95, 0.6, 0.0
-EPSILON = 0.001  # Open SDG replaces a zero base value or target with 0.001
+EPSILON = 0.001  # the reference replaces a zero base value or target with 0.001
 #: Projections at or beyond this size are not kept (GapResult.projection holds 14 integer digits).
 PROJECTION_LIMIT = 1e14
+#: The stored status words, in GapStatus order (reports/choices.py).
+STATUSES = ["achieved", "on_track", "at_risk", "off_track", "no_data"]
 
 # Comparator codes → direction (+1: higher is better, -1: lower is better).
 DIRECTION = {">=": 1, ">": 1, "=": 1, "<=": -1, "<": -1}
@@ -34,9 +45,13 @@ DIRECTION = {">=": 1, ">": 1, "=": 1, "<=": -1, "<": -1}
 
 def _per_distinct(periods: pd.Series, function) -> pd.Series:
     """Apply ``function`` to the distinct period ids only (a few dozen), then spread back."""
-    categorical = pd.Categorical(periods.astype(str))
-    distinct = function(pd.Series(categorical.categories, dtype=object))
-    return pd.Series(np.asarray(distinct)[categorical.codes], index=periods.index)
+    if isinstance(periods.dtype, pd.CategoricalDtype):
+        categories, codes = periods.cat.categories, periods.cat.codes.to_numpy()
+    else:
+        categorical = pd.Categorical(periods)
+        categories, codes = categorical.categories, categorical.codes
+    distinct = function(pd.Series(np.asarray(categories, dtype=object), dtype=object).astype(str))
+    return pd.Series(np.asarray(distinct)[codes], index=periods.index)
 
 
 def _end_years(text: pd.Series) -> np.ndarray:
@@ -54,6 +69,11 @@ def period_end_years(periods: pd.Series) -> pd.Series:
 
 def period_years(periods: pd.Series) -> pd.Series:
     return _per_distinct(periods, lambda text: text.str.slice(0, 4).astype(int).to_numpy())
+
+
+def period_is_annual(periods: pd.Series) -> pd.Series:
+    """True for a year's own period id (``2024``), False for a quarter or half-year."""
+    return _per_distinct(periods, lambda text: (text.str.len() == 4).to_numpy())
 
 
 def attach_targets(values: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
@@ -96,6 +116,49 @@ def attach_targets(values: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
     return values.merge(chosen.drop(columns="doc_year"), on=["indicator_id", "year"], how="left")
 
 
+def _series_starts(*keys: np.ndarray) -> np.ndarray:
+    """Row positions where a new series begins, in rows sorted by ``keys``."""
+    n = len(keys[0])
+    start = np.zeros(n, dtype=bool)
+    if n:
+        start[0] = True
+        for key in keys:
+            start[1:] |= key[1:] != key[:-1]
+    return np.flatnonzero(start)
+
+
+def _base_figures(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's baseline: the base year and that year's figure, for the row's series.
+
+    ``frame`` is sorted by series (indicator, unit, target) and period end. The base year is the
+    plan's base year, or the first later year with a figure (as the reference takes the next
+    available year). Its figure is the year's annual value or, without one, its last reported
+    period: a quarter's figure is the year-to-date one (docs/imports.md reads 1-9月累计 as Q3),
+    so the last of the year is the year's. Rows of a series with no figure in or after the
+    base year get NaN.
+    """
+    n = len(frame)
+    starts = _series_starts(
+        frame["indicator_id"].to_numpy(),
+        frame["unit_id"].to_numpy(),
+        frame["target_id"].fillna(-1).to_numpy(),
+    )
+    series = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, n)))
+    year = frame["year"].to_numpy()
+    eligible = year >= frame["base_year"].to_numpy(dtype=float)  # NaN (no target) is False
+    never = np.iinfo(np.int64).max
+    first_year = np.minimum.reduceat(np.where(eligible, year, never).astype(np.int64), starts)
+    in_base_year = eligible & (year == first_year[series])
+    # The annual value outranks the fourth quarter, which ends at the same moment.
+    rank = np.where(in_base_year, frame["t"].to_numpy() + 0.5 * frame["annual"].to_numpy(), -np.inf)
+    best = np.maximum.reduceat(rank, starts)
+    chosen = in_base_year & (rank == best[series])
+    base_value = np.full(len(starts), np.nan)
+    base_value[series[chosen]] = frame["value"].to_numpy()[chosen]
+    base_year = np.where(first_year == never, np.nan, first_year.astype(float))
+    return base_year[series], base_value[series]
+
+
 def compute(values: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
     """Gap results for every row of ``values`` (indicator_id, unit_id, period, value).
 
@@ -106,30 +169,21 @@ def compute(values: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
         return _empty()
     frame = attach_targets(values, targets)
     frame["t"] = period_end_years(frame["period"])
+    frame["annual"] = period_is_annual(frame["period"])
     frame["value"] = frame["value"].astype(float)
     frame["target"] = frame["target"].astype(float)
     frame = frame.sort_values(["indicator_id", "unit_id", "target_id", "t"], kind="stable")
-
-    # Baseline: the first value of the series in or after the plan's base year (Open SDG takes
-    # the next available year when the base year has no data).
-    eligible = frame["year"] >= frame["base_year"]
-    firsts = (
-        frame[eligible]
-        .groupby(["indicator_id", "unit_id", "target_id"], sort=False)[["t", "value"]]
-        .first()
-        .rename(columns={"t": "base_t", "value": "base"})
-    )
-    frame = frame.join(firsts, on=["indicator_id", "unit_id", "target_id"])
+    base_year, base = _base_figures(frame)
 
     direction = frame["comparator"].map(DIRECTION).fillna(1).to_numpy()
     x = frame["value"].to_numpy()
     target = frame["target"].to_numpy()
-    base = frame["base"].to_numpy()
-    due = frame["target_year"].to_numpy() + 1.0
-    t, t0 = frame["t"].to_numpy(), frame["base_t"].to_numpy()
+    year = frame["year"].to_numpy().astype(float)
+    target_year = frame["target_year"].to_numpy().astype(float)
+    t = frame["t"].to_numpy()
     has_target = ~np.isnan(target)
 
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         shortfall = np.where(direction > 0, target - x, x - target)
         comparator = frame["comparator"].to_numpy()
         achieved = (
@@ -142,22 +196,24 @@ def compute(values: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
         )
         percent = np.where(direction > 0, x / target, target / x) * 100.0
         progress = (x - base) / (target - base)
+        # The reference's growth rates (SeriesProgress.methodology_2), in whole years.
         b = np.where(base == 0, EPSILON, base)
         goal = np.where(target == 0, EPSILON, target)
-        span = t - t0
+        span = year - base_year
+        to_target = target_year - base_year
         r_obs = np.power(x / b, 1.0 / span) - 1.0
-        r_req = np.power(goal / b, 1.0 / (due - t0)) - 1.0
-        ratio = np.sign(b) * direction * r_obs / np.abs(r_req)
-        remaining = due - t
+        r_req = np.power(goal / b, 1.0 / to_target) - 1.0
+        ratio = np.where(b < 0, -1.0, 1.0) * direction * r_obs / np.abs(r_req)
+        # Pace and projection run on the time left from the end of the period.
+        remaining = target_year + 1.0 - t
         pace = np.where(remaining > 0, (target - x) / remaining, np.nan)
         projection = np.where(remaining > 0, x * np.power(1.0 + r_obs, remaining), np.nan)
 
-    valid_ratio = (
-        has_target & (span > 0) & np.isfinite(ratio) & (np.sign(x) == np.sign(b)) & (due > t0)
-    )
-    ratio = np.where(valid_ratio, ratio, np.nan)
-    # A compounding trend can project beyond any storable figure; such a projection says nothing.
-    projection = np.where(valid_ratio & (np.abs(projection) < PROJECTION_LIMIT), projection, np.nan)
+    opposite = ((b > 0) & (x < 0)) | ((b < 0) & (x > 0))
+    rated = has_target & (span >= 1) & (to_target > 0) & ~opposite
+    # A base equal to the target makes the required rate 0: a fall away from it is a ratio of
+    # -inf (deterioration), as in the reference; only finite ratios are stored.
+    ratio = np.where(rated, ratio, np.nan)
     status = np.select(
         [
             ~has_target,
@@ -167,24 +223,30 @@ def compute(values: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
             ratio >= ON_TRACK,
             ratio >= AT_RISK,
         ],
-        ["no_data", "achieved", "off_track", "no_data", "on_track", "at_risk"],
-        default="off_track",
+        [4, 0, 3, 4, 1, 2],
+        default=3,
+    )
+    # A compounding trend can project beyond any storable figure; such a projection says nothing.
+    projection = np.where(
+        np.isfinite(ratio) & (np.abs(projection) < PROJECTION_LIMIT), projection, np.nan
     )
     out = pd.DataFrame(
         {
             "indicator_id": frame["indicator_id"].to_numpy(),
             "unit_id": frame["unit_id"].to_numpy(),
-            "period": frame["period"].to_numpy(),
+            "period": frame["period"].array,
             "target_id": frame["target_id"].to_numpy(),
             "actual": x,
             "target_value": target,
             "gap": np.where(has_target, shortfall, np.nan),
             "percent_of_target": np.where(has_target & np.isfinite(percent), percent, np.nan),
-            "progress": np.where(has_target & np.isfinite(progress) & (span > 0), progress, np.nan),
+            "progress": np.where(
+                has_target & (span >= 1) & np.isfinite(progress), progress, np.nan
+            ),
             "required_pace": np.where(has_target, pace, np.nan),
             "projection": projection,
-            "ratio": ratio,
-            "status": status,
+            "ratio": np.where(np.isfinite(ratio), ratio, np.nan),
+            "status": pd.Categorical.from_codes(status, categories=STATUSES),
             "period_end": t,
             "is_demo": frame["is_demo"].to_numpy()
             if "is_demo" in frame
@@ -194,15 +256,38 @@ def compute(values: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def indicator_chunks(values: pd.DataFrame, rows: int) -> Iterator[pd.DataFrame]:
+    """``values`` in slices of whole indicators of about ``rows`` rows each.
+
+    Every series, and every region figure, belongs to one indicator, so each slice can be
+    assessed on its own; an indicator larger than ``rows`` is a slice by itself.
+    """
+    if values.empty:
+        return
+    if not values["indicator_id"].is_monotonic_increasing:
+        values = values.sort_values("indicator_id", kind="stable", ignore_index=True)
+    ids = values["indicator_id"].to_numpy()
+    bounds = np.flatnonzero(ids[1:] != ids[:-1]) + 1  # where each indicator but the first begins
+    start = 0
+    for end in [*bounds, len(ids)]:
+        if end - start >= rows or end == len(ids):
+            yield values.iloc[start:end]
+            start = end
+
+
 def aggregate_region(values: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
     """Region-wide series (unit_id = -1) from department values, by each indicator's rule.
 
-    ``rules``: indicator_id, aggregation (lead | sum | min | mean), lead_unit_id.
+    ``rules``: indicator_id, aggregation (lead | sum | min | mean), lead_unit_id (under
+    ``lead``, the one department whose figure is the region's). An indicator without a rule
+    takes ``lead`` with no department, so it gets no region figure: nothing is ever summed
+    unless the catalogue says its departments report disjoint parts.
     """
     if values.empty:
         return values.iloc[0:0]
     merged = values.merge(rules, on="indicator_id", how="left")
     merged["aggregation"] = merged["aggregation"].fillna("lead")
+    merged["lead_unit_id"] = merged["lead_unit_id"].fillna(-2)
     parts = []
     if "is_demo" not in merged:
         merged["is_demo"] = False
@@ -236,5 +321,7 @@ def _empty() -> pd.DataFrame:
             "projection",
             "ratio",
             "status",
+            "period_end",
+            "is_demo",
         ]
     )

@@ -187,3 +187,67 @@ def test_a_projection_too_large_to_store_is_left_out_but_the_ratio_is_kept():
     row = _last(values, _targets({"value": 10**13, "comparator": ">=", "year": 2100}))
     assert math.isnan(row.projection)
     assert row.ratio > 1 and row.status == "on_track"
+
+
+# --- Quarterly series: judged on annual steps -------------------------------------------------
+
+
+def test_a_quarterly_series_is_judged_on_the_same_ratio_as_its_yearly_figures():
+    # A quarter's figure is the year-to-date one: the base year's figure is its last quarter
+    # (84, not the first quarter's 80), and 2024Q4 is two whole years after it.
+    quarterly = _values(("2022Q1", 80), ("2022Q2", 81), ("2022Q4", 84), ("2024Q4", 90))
+    yearly = _values(("2022", 84), ("2024", 90))
+    target = _targets({"value": 98, "comparator": ">="})
+    expected = ((90 / 84) ** (1 / 2) - 1) / ((98 / 84) ** (1 / 3) - 1)
+    assert _last(quarterly, target).ratio == pytest.approx(expected, rel=1e-12)
+    assert _last(yearly, target).ratio == pytest.approx(expected, rel=1e-12)
+    assert expected == pytest.approx(0.66567, abs=1e-5)
+    assert _last(quarterly, target).status == "at_risk"
+
+
+def test_a_quarter_stands_for_its_year():
+    values = _values(("2022", 84), ("2024Q2", 87))
+    row = _last(values, _targets({"value": 98, "comparator": ">="}))
+    assert row.ratio == pytest.approx(((87 / 84) ** 0.5 - 1) / ((98 / 84) ** (1 / 3) - 1))
+
+
+def test_a_years_own_figure_outranks_its_fourth_quarter_as_the_base():
+    values = _values(("2022Q4", 70), ("2022", 84), ("2024", 90))
+    row = _last(values, _targets({"value": 98, "comparator": ">="}))
+    assert row.ratio == pytest.approx(((90 / 84) ** 0.5 - 1) / ((98 / 84) ** (1 / 3) - 1))
+
+
+def test_growth_within_the_base_year_is_not_rated():
+    values = _values(("2022Q1", 80), ("2022Q3", 86), ("2023Q1", 88))
+    result = gaps.compute(values, _targets({"value": 98, "comparator": ">="})).set_index("period")
+    assert math.isnan(result.loc["2022Q3", "ratio"]) and result.loc["2022Q3", "status"] == "no_data"
+    # One whole year later the figure is rated, against the base year's last figure (86).
+    assert result.loc["2023Q1", "ratio"] == pytest.approx(
+        ((88 / 86) - 1) / ((98 / 86) ** (1 / 3) - 1)
+    )
+
+
+# --- QualityHub's own rule ---------------------------------------------------------------------
+
+
+def test_an_ended_target_year_is_off_track_even_on_a_fast_enough_trend():
+    # The reference would rate this 2025 figure by its ratio, 0.953: substantial progress.
+    row = _last(_values(("2022", 80), ("2025", 99)), _targets({"value": 100, "comparator": ">="}))
+    assert row.ratio == pytest.approx(((99 / 80) ** (1 / 3) - 1) / ((100 / 80) ** (1 / 3) - 1))
+    assert row.ratio > gaps.ON_TRACK
+    assert row.status == "off_track"
+
+
+def test_slices_of_whole_indicators_cover_every_value_once():
+    values = pd.DataFrame(
+        {
+            "indicator_id": [3, 1, 2, 1, 3, 2, 3],
+            "unit_id": [7] * 7,
+            "period": ["2024"] * 7,
+            "value": range(7),
+        }
+    )
+    chunks = list(gaps.indicator_chunks(values, rows=2))
+    assert [sorted(set(c["indicator_id"])) for c in chunks] == [[1], [2], [3]]
+    assert sorted(pd.concat(chunks)["value"]) == list(range(7))
+    assert [len(c) for c in gaps.indicator_chunks(values, rows=4)] == [4, 3]

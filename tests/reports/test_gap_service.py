@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from indicators.models import Indicator
+from reports.gaps import services
 from reports.gaps.services import gaps_compute, lead_departments
 from reports.gaps.tasks import DEBOUNCE_KEY, schedule_gap_computation
 from reports.models import GapResult
@@ -116,3 +117,47 @@ def test_the_lead_department_comes_from_the_strongest_role(catalog):
 
     assert leads[agri.pk] == Department.objects.get(code="AGRI").pk  # 2016: 农牧业厅 牵头
     assert leads[mfg.pk] == Department.objects.get(code="AMR").pk  # office assignment
+
+
+def test_slices_of_one_indicator_give_the_same_rows_as_one_pass(catalog, monkeypatch):
+    fields = ("indicator_id", "department_id", "period", "target_id", "gap", "status", "ratio")
+    monkeypatch.setattr(services, "CHUNK_VALUES", 10**9)
+    gaps_compute()
+    whole = sorted(GapResult.objects.values_list(*fields), key=str)
+    assert len({row[0] for row in whole}) > 1
+    monkeypatch.setattr(services, "CHUNK_VALUES", 1)  # every indicator a slice of its own
+    run = gaps_compute()
+    assert run.results == len(whole)
+    assert sorted(GapResult.objects.values_list(*fields), key=str) == whole
+
+
+def test_a_quarterly_series_is_rated_on_its_yearly_figures(people, agri_rate):
+    # The plan's base year 2022 has no figure, so 2023 is the base year, and its figure is its
+    # last quarter's (96), not its first's (95); 2024Q4 is one whole year later.
+    department = people.owner.membership.department
+    for period, value in (("2023Q1", "95"), ("2023Q4", "96"), ("2024Q4", "97")):
+        reported_value(
+            indicator=agri_rate,
+            department=department,
+            period=period,
+            value=value,
+            state="approved",
+            reporter=people.owner,
+        )
+    gaps_compute()
+    row = GapResult.objects.get(indicator=agri_rate, department=department, period="2024Q4")
+    assert row.target_value == Decimal("98")
+    assert row.ratio == pytest.approx((97 / 96 - 1) / ((98 / 96) ** (1 / 2) - 1))  # 1.005
+    assert row.status == "on_track"
+    first_year = GapResult.objects.get(indicator=agri_rate, department=department, period="2023Q4")
+    assert first_year.ratio is None and first_year.status == "no_data"
+
+
+def test_gaps_compute_runs_under_django_s_debug_cursor(catalog):
+    """DEBUG=1 wraps cursors in CursorDebugWrapper, whose copy() takes no parameters."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection):
+        run = gaps_compute()
+    assert run.values == 18 and run.results > 0
