@@ -9,6 +9,8 @@ import re
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, Permission, User
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.forms.fields import InvalidJSONInput
@@ -273,3 +275,50 @@ class MembershipAdmin(SafeFieldsAdmin):
     list_filter = ("role",)
     search_fields = ("user__username", "department__name_zh")
     autocomplete_fields = ("user", "department")
+
+
+# --- Users and groups: permissions named in the interface's language ------------------------
+#
+# Django stores each permission's name once, in English, when the tables are created ("Can add
+# access attempt"); the permission pickers of the user and group forms would show those. Here
+# the four built-in permissions of every model are named from the model's translated
+# verbose_name instead; any other permission keeps its stored name.
+
+PERMISSION_ACTIONS = {
+    "add": _("可增加%(model)s"),
+    "change": _("可修改%(model)s"),
+    "delete": _("可删除%(model)s"),
+    "view": _("可查看%(model)s"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    """``<app> | <model> | <action>`` as the active language writes it."""
+    model = permission.content_type.model_class()
+    action, _sep, model_name = permission.codename.partition("_")
+    if model is None or action not in PERMISSION_ACTIONS or model_name != model._meta.model_name:
+        return str(permission)
+    name = PERMISSION_ACTIONS[action] % {"model": model._meta.verbose_name}
+    return f"{permission.content_type} | {name}"
+
+
+class TranslatedPermissionsMixin:
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name in ("permissions", "user_permissions") and field is not None:
+            field.label_from_instance = permission_label
+        return field
+
+
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class TranslatedUserAdmin(TranslatedPermissionsMixin, UserAdmin):
+    pass
+
+
+@admin.register(Group)
+class TranslatedGroupAdmin(TranslatedPermissionsMixin, GroupAdmin):
+    pass

@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from qualityhub.language import pick
+
 from .choices import DEPARTMENT_ROLES, DepartmentStatus, Role
 
 
@@ -69,7 +71,19 @@ class Department(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.short_name_zh or self.name_zh
+        return self.display_short_name
+
+    @property
+    def display_name(self) -> str:
+        """The full name in the interface's language: ``name_en`` in English where there is one,
+        else ``name_zh``."""
+        return pick(self.name_zh, self.name_en)
+
+    @property
+    def display_short_name(self) -> str:
+        """The short name in the interface's language. English has no short names: the English
+        name stands in for ``short_name_zh``."""
+        return pick(self.short_name_zh or self.name_zh, self.name_en)
 
     @property
     def is_current(self) -> bool:

@@ -11,7 +11,7 @@ from import_export.admin import ImportExportModelAdmin
 from departments.access import is_office
 from departments.admin import SafeFieldsAdmin
 
-from .choices import ChangeVia, ValueSource, ValueState
+from .choices import ChangeAction, ChangeVia, ValueSource, ValueState
 from .exchange.parsing import ImportFileError
 from .exchange.resources import ReportedValueImportResource, ReportedValueResource, ValuesFile
 from .exchange.services import import_column_mapping_delete
@@ -53,6 +53,19 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ChangeActionFilter(admin.SimpleListFilter):
+    """The history's ``action`` by its label (the field is stored without choices)."""
+
+    title = _("操作")
+    parameter_name = "action__exact"
+
+    def lookups(self, request, model_admin):
+        return ChangeAction.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 class ReportedValueChangeInline(admin.TabularInline):
     model = ReportedValueChange
     extra = 0
@@ -61,7 +74,7 @@ class ReportedValueChangeInline(admin.TabularInline):
         "changed_at",
         "changed_by",
         "via",
-        "action",
+        "get_action_display",
         "old_value",
         "new_value",
         "old_state",
@@ -279,12 +292,27 @@ class ReportedValueChangeAdmin(ReadOnlyAdmin):
         "changed_at",
         "changed_by",
         "via",
-        "action",
+        "get_action_display",
         "old_value",
         "new_value",
         "new_state",
     )
-    list_filter = ("via", "action")
+    list_filter = ("via", ChangeActionFilter)
+    fields = (
+        "reported_value",
+        "changed_at",
+        "changed_by",
+        "via",
+        "get_action_display",
+        "old_value",
+        "new_value",
+        "old_note",
+        "new_note",
+        "old_state",
+        "new_state",
+        "comment",
+    )
+    readonly_fields = fields
     list_select_related = ("reported_value__indicator", "reported_value__department", "changed_by")
 
 
@@ -344,11 +372,11 @@ class QualitativeReportChangeInline(admin.TabularInline):
         "changed_at",
         "changed_by",
         "via",
-        "action",
-        "old_status",
-        "new_status",
-        "old_state",
-        "new_state",
+        "get_action_display",
+        "get_old_status_display",
+        "get_new_status_display",
+        "get_old_state_display",
+        "get_new_state_display",
         "comment",
     )
     readonly_fields = fields
@@ -384,7 +412,29 @@ class QualitativeReportAdmin(ReviewActionsMixin, admin.ModelAdmin):
 
 @admin.register(QualitativeReportChange)
 class QualitativeReportChangeAdmin(ReadOnlyAdmin):
-    list_display = ("report", "changed_at", "changed_by", "action", "new_state")
+    list_display = (
+        "report",
+        "changed_at",
+        "changed_by",
+        "get_action_display",
+        "get_new_state_display",
+    )
+    list_filter = (ChangeActionFilter,)
+    fields = (
+        "report",
+        "changed_at",
+        "changed_by",
+        "via",
+        "get_action_display",
+        "get_old_status_display",
+        "get_new_status_display",
+        "old_narrative",
+        "new_narrative",
+        "get_old_state_display",
+        "get_new_state_display",
+        "comment",
+    )
+    readonly_fields = fields
     list_select_related = ("report__task", "report__indicator", "report__department", "changed_by")
 
 

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ValueState(models.TextChoices):
@@ -27,6 +28,32 @@ class ChangeVia(models.TextChoices):
     IMPORT = "import", _("批量导入")
     CATALOG = "catalog", _("目录加载")
     JOB = "job", _("后台任务")
+
+
+class ChangeAction(models.TextChoices):
+    """What a recorded change did, as the history shows it. The codes are stored (``action``
+    of :class:`~reports.models.ReportedValueChange` and
+    :class:`~reports.models.QualitativeReportChange`); the workflow's steps are the keys of
+    :data:`reports.reporting.rules.TRANSITIONS`."""
+
+    # The context keeps these apart from the buttons of the same words (审核通过 "Approve").
+    CREATE = "create", pgettext_lazy("change action", "创建")
+    UPDATE = "update", pgettext_lazy("change action", "修改")
+    SUBMIT = "submit", pgettext_lazy("change action", "提交")
+    APPROVE = "approve", pgettext_lazy("change action", "审核通过")
+    RETURN = "return", pgettext_lazy("change action", "退回")
+    REOPEN = "reopen", pgettext_lazy("change action", "重新打开")
+
+
+def choice_label(choices: type[models.TextChoices], value: str) -> str:
+    """The label of ``value`` among ``choices`` in the active language; a value that is not a
+    choice (a code written by an older version) is shown as stored, an empty one as empty."""
+    if not value:
+        return ""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
 
 
 class GapStatus(models.TextChoices):

@@ -10,6 +10,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from import_export.formats.base_formats import CSV, XLSX
 
@@ -30,7 +31,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "import_export",
-    "axes",
+    # django-axes under a translatable name (qualityhub/apps.py).
+    "qualityhub.apps.AxesConfig",
     "departments",
     "indicators",
     "reports",
@@ -195,6 +197,15 @@ IMPORT_MAX_DELIVERIES = env_int("IMPORT_MAX_DELIVERIES", 2)
 # longest a task may run).
 IMPORT_STALE_MINUTES = env_int("IMPORT_STALE_MINUTES", CELERY_TASK_TIME_LIMIT // 60 + 10)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+
+# --- Reporting ----------------------------------------------------------------------------------
+# A quarter the office set no deadline for is due this many days after it ends (completeness's
+# 按时报送 / 逾期报送, and the overdue rows of a scorecard).
+REPORTING_DEFAULT_DEADLINE_DAYS = env_int("REPORTING_DEFAULT_DEADLINE_DAYS", 15)
+if not 0 <= REPORTING_DEFAULT_DEADLINE_DAYS <= 366:
+    raise ImproperlyConfigured(
+        f"REPORTING_DEFAULT_DEADLINE_DAYS={REPORTING_DEFAULT_DEADLINE_DAYS} must be 0 to 366 days."
+    )
 
 # --- Catalogue ----------------------------------------------------------------------------------
 CATALOG_DIR = BASE_DIR / "fixtures" / "catalog"

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import ChangeVia, TaskStatus, ValueSource, ValueState
+from ..choices import ChangeAction, ChangeVia, TaskStatus, ValueSource, ValueState, choice_label
 from ..periods import PERIOD_REGEX, validate_period_id
 from .workflow import WorkflowRow
 
@@ -137,7 +137,15 @@ class ReportedValueChange(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.reported_value} · {self.action} · {self.changed_at:%Y-%m-%d %H:%M}"
+        action = self.get_action_display()
+        return f"{self.reported_value} · {action} · {self.changed_at:%Y-%m-%d %H:%M}"
+
+    # ``action`` is stored without ``choices`` (its codes predate them); the label comes from
+    # :class:`ChangeAction` as a choice field's would.
+    def get_action_display(self) -> str:
+        return choice_label(ChangeAction, self.action)
+
+    get_action_display.short_description = _("操作")
 
 
 class QualitativeReport(WorkflowRow):
@@ -249,4 +257,26 @@ class QualitativeReportChange(models.Model):
         ordering = ["report_id", "changed_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.report} · {self.action}"
+        return f"{self.report} · {self.get_action_display()}"
+
+    # Stored without ``choices``: the labels come from the same choices as the value history's.
+    def get_action_display(self) -> str:
+        return choice_label(ChangeAction, self.action)
+
+    def get_old_state_display(self) -> str:
+        return choice_label(ValueState, self.old_state)
+
+    def get_new_state_display(self) -> str:
+        return choice_label(ValueState, self.new_state)
+
+    def get_old_status_display(self) -> str:
+        return choice_label(TaskStatus, self.old_status)
+
+    def get_new_status_display(self) -> str:
+        return choice_label(TaskStatus, self.new_status)
+
+    get_action_display.short_description = _("操作")
+    get_old_state_display.short_description = _("原状态")
+    get_new_state_display.short_description = _("新状态")
+    get_old_status_display.short_description = _("原进展")
+    get_new_status_display.short_description = _("新进展")

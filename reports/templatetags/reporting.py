@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import template
 
 from indicators.selectors import format_decimal
+from indicators.units import unit_label as _unit_label
 from reports.choices import GapStatus
 from reports.periods import Period
 
@@ -39,3 +40,9 @@ def status_label(status) -> str:
         return str(GapStatus(status).label)
     except ValueError:
         return str(status)
+
+
+@register.filter
+def unit_label(unit) -> str:
+    """A unit string (个, 万件, %) as the interface's language shows it."""
+    return _unit_label(str(unit or ""))
