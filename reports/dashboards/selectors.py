@@ -12,17 +12,22 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from departments.models import Department
+from indicators.choices import Aggregation
 from indicators.models import Indicator, ReportingAssignment, Responsibility
-from indicators.selectors import departments_with_responsibilities
+from indicators.selectors import (
+    departments_with_responsibilities,
+    region_departments,
+    reporting_departments,
+)
 from reports.cache import dashboard_version
-from reports.choices import STATUS_ORDER, GapStatus, ValueSource
+from reports.choices import STATUS_ORDER, GapStatus, ValueSource, ValueState
 from reports.models import GapResult, ReportedValue
 from reports.periods import Period
-from reports.reporting.selectors import completeness
+from reports.reporting.selectors import completeness, department_form
 
 from . import charts
 
-LAYOUT = 3  # bump when the cached structures change shape
+LAYOUT = 4  # bump when the cached structures change shape
 CACHE_SECONDS = 600
 
 
@@ -119,7 +124,9 @@ def _build_overview(*, quarter, document, category, department) -> dict:
         ]
         for i in row_ids
     ]
-    heatmap = charts.heatmap([by_id[i].name_zh for i in row_ids], [str(d) for d in columns], cells)
+    heatmap = charts.heatmap(
+        [by_id[i].display_name for i in row_ids], [str(d) for d in columns], cells
+    )
 
     behind = sorted(
         (r for r in region.values() if r[3] in (GapStatus.OFF_TRACK, GapStatus.AT_RISK)),
@@ -128,7 +135,7 @@ def _build_overview(*, quarter, document, category, department) -> dict:
     behind_rows = [
         {
             "code": by_id[r[0]].code,
-            "name": by_id[r[0]].name_zh,
+            "name": by_id[r[0]].display_name,
             "unit": by_id[r[0]].unit,
             "period": r[2],
             "status": r[3],
@@ -147,7 +154,7 @@ def _build_overview(*, quarter, document, category, department) -> dict:
     late = [
         {
             "code": c.department.code,
-            "name": c.department.name_zh,
+            "name": c.department.display_name,
             "status": c.status,
             "expected": c.expected,
             "submitted": c.submitted,
@@ -210,7 +217,7 @@ def indicator_values(indicator: Indicator, departments=None):
 def indicator_chart(indicator: Indicator, *, department: Department | None, targets) -> dict:
     """The chart of one series (a department's, or the region's), cached like the overview."""
     key = (
-        f"indicator-chart:{get_language()}:{dashboard_version()}:{indicator.pk}:"
+        f"indicator-chart:{LAYOUT}:{get_language()}:{dashboard_version()}:{indicator.pk}:"
         f"{department.pk if department else 0}"
     )
     cached = cache.get(key)
@@ -221,12 +228,34 @@ def indicator_chart(indicator: Indicator, *, department: Department | None, targ
 
 
 def _indicator_chart(indicator: Indicator, *, department: Department | None, targets) -> dict:
-    """The series shown on the chart: one department's approved values, or the region's."""
-    results = GapResult.objects.filter(indicator=indicator, department=department).order_by(
-        "period_end"
+    """The series shown on the chart: one department's approved values, or the region's.
+
+    Each point carries what its hover shows: the value's review state and where it came from
+    (for the region, which departments' values make it up).
+    """
+    results = list(
+        GapResult.objects.filter(indicator=indicator, department=department).order_by("period_end")
     )
-    series = [(r.period, float(r.actual), r.is_demo) for r in results if r.actual is not None]
-    latest = results.last()
+    shown = [r for r in results if r.actual is not None]
+    origins = _value_origins(indicator, department, {r.period for r in shown})
+    lead_id = None
+    if department is None and indicator.aggregation == Aggregation.LEAD:
+        lead_id = region_departments([indicator.pk]).get(indicator.pk, (None, False))[0]
+    points = []
+    for r in shown:
+        state, source = _origin_text(
+            origins.get(r.period, []), r.actual, indicator, department, lead_id
+        )
+        points.append(
+            {
+                "period": r.period,
+                "value": float(r.actual),
+                "is_demo": r.is_demo,
+                "state": state,
+                "source": source,
+            }
+        )
+    latest = results[-1] if results else None
     projection = None
     if latest and latest.projection is not None and latest.target_id:
         target = next((t for t in targets if t.pk == latest.target_id), None)
@@ -241,6 +270,8 @@ def _indicator_chart(indicator: Indicator, *, department: Department | None, tar
         {
             "year": t.year,
             "value": float(t.value),
+            "comparator": t.get_comparator_display(),
+            "documents": [t.document.title_zh],
             "label": _("%(comparator)s %(value)s（%(year)s年）")
             % {"comparator": t.get_comparator_display(), "value": _fmt(t.value), "year": t.year},
         }
@@ -248,16 +279,143 @@ def _indicator_chart(indicator: Indicator, *, department: Department | None, tar
         if t.value is not None
     ]
     figure = charts.indicator_series(
-        name=indicator.name_zh,
-        unit=indicator.unit,
-        series=series,
+        name=indicator.display_name,
+        unit=indicator.display_unit,
+        points=points,
         targets=shown_targets,
         projection=projection,
+        valid_range=(
+            None if indicator.min_value is None else float(indicator.min_value),
+            None if indicator.max_value is None else float(indicator.max_value),
+        ),
     )
     return {
         "figure": charts.figures_script({"series": figure}),
         "latest": latest,
-        "has_demo": any(s[2] for s in series),
+        "has_demo": any(p["is_demo"] for p in points),
+    }
+
+
+def _value_origins(indicator: Indicator, department: Department | None, periods: set) -> dict:
+    """The counted values (approved or submitted) behind the chart's points, by period: one
+    query."""
+    values = ReportedValue.objects.filter(
+        indicator=indicator,
+        period__in=periods,
+        value__isnull=False,
+        state__in=(ValueState.APPROVED, ValueState.SUBMITTED),
+    ).select_related("department", "document")
+    if department is not None:
+        values = values.filter(department=department)
+    out: dict[str, list] = {}
+    for value in values.defer("document__source_text").order_by("department__code"):
+        out.setdefault(value.period, []).append(value)
+    return out
+
+
+def _origin_text(
+    values: list, actual, indicator: Indicator, department, lead_id
+) -> tuple[str, str]:
+    """The state and source a chart point's hover shows.
+
+    A department's point is its own value. The region's point names the departments whose
+    values make it: under the lead rule the department whose figure it is, otherwise every
+    department counted (``lead_id``: the region's department under the lead rule).
+    """
+    counted = [v for v in values if v.state == ValueState.APPROVED] or values
+    if department is None and indicator.aggregation == Aggregation.LEAD:
+        counted = [v for v in counted if v.department_id == lead_id]
+    elif department is None and indicator.aggregation == Aggregation.MIN:
+        counted = [v for v in counted if v.value == actual]
+    if not counted:
+        return "—", "—"
+    states = "、".join(dict.fromkeys(str(v.get_state_display()) for v in counted))
+
+    def one(value) -> str:
+        text = str(value.get_source_display())
+        if value.document_id:
+            text += "：" + value.document.title_zh
+        return text if department is not None else f"{value.department}（{text}）"
+
+    sources = "；".join(one(v) for v in counted[:4])
+    if len(counted) > 4:
+        sources += _("等 %(n)s 个部门") % {"n": len(counted)}
+    if department is None:
+        sources = _("全区汇总（%(rule)s）") % {"rule": indicator.get_aggregation_display()} + (
+            "：" + sources
+        )
+    return states, sources
+
+
+def region_composition(indicator: Indicator, latest: GapResult | None) -> dict:
+    """How the region's figure is made, as the gap engine makes it: the rule in words, and each
+    department that reports the indicator (or has an approved figure) with its approved figure
+    for the period of the latest region-wide result, and whether it is counted. Four queries.
+    """
+    rule = indicator.aggregation
+    chosen_id, declared = region_departments([indicator.pk]).get(indicator.pk, (None, False))
+    period = latest.period if latest is not None else None
+    approved = {}
+    if period is not None:
+        approved = {
+            v.department_id: v
+            for v in ReportedValue.objects.filter(
+                indicator=indicator, period=period, state=ValueState.APPROVED, value__isnull=False
+            ).select_related("department")
+        }
+    departments = {d.pk: d for d in reporting_departments(indicator.pk).get(indicator.pk, [])}
+    departments.update({pk: v.department for pk, v in approved.items()})
+    if chosen_id is not None and chosen_id not in departments:
+        departments[chosen_id] = Department.objects.get(pk=chosen_id)
+    figures = [v.value for v in approved.values()]
+    rows = []
+    for pk, department in departments.items():
+        value = approved[pk].value if pk in approved else None
+        if rule == Aggregation.LEAD:
+            counted = pk == chosen_id and value is not None
+        elif rule == Aggregation.MIN:
+            counted = value is not None and value == min(figures)
+        else:
+            counted = value is not None
+        rows.append(
+            {
+                "department": department,
+                "value": value,
+                "counted": counted,
+                "chosen": pk == chosen_id,
+            }
+        )
+    rows.sort(
+        key=lambda r: (not r["chosen"] if rule == Aggregation.LEAD else False, r["department"].code)
+    )
+    chosen = departments.get(chosen_id)
+    if rule == Aggregation.LEAD and chosen is None:
+        text = _("全区数值取一个部门的填报值；该指标尚无填报部门，全区暂无数值。")
+    elif rule == Aggregation.LEAD:
+        text = (
+            _("全区数值取%(department)s的填报值（办公室指定）。")
+            if declared
+            else _("全区数值取%(department)s的填报值（目录中的牵头部门）。")
+        ) % {"department": chosen}
+        if len(departments) > 1:
+            text += _("其他部门报的是同一个全区统计数，不相加。")
+    elif rule == Aggregation.SUM:
+        text = _("全区数值为各部门所报部分之和，各部分互不重叠：%(parts)s") % {
+            "parts": indicator.region_parts
+        }
+    elif rule == Aggregation.MIN:
+        text = _("全区数值取各部门数值中的最小值（各部门分别负责各自的部分，每一部分都须达标）。")
+    else:
+        text = _("全区数值取各部门数值的平均值（不加权）。")
+    return {
+        "rule": rule,
+        "rule_display": indicator.get_aggregation_display(),
+        "text": text,
+        "department": chosen,
+        "declared": declared,
+        "period": period,
+        "value": latest.actual if latest is not None else None,
+        "rows": rows,
     }
 
 
@@ -287,6 +445,12 @@ def indicator_page_data(indicator: Indicator, *, scope, department, shown: int) 
         "values": values,
         "series_departments": series_departments,
         "has_demo": chart["has_demo"] or any(v.is_demo for v in values),
+        # Only the office's region view: it shows every department's figure.
+        "region": (
+            region_composition(indicator, chart["latest"])
+            if scope is None and department is None
+            else None
+        ),
     }
     cache.set(key, data, timeout=CACHE_SECONDS)
     return data
@@ -300,6 +464,11 @@ def demo_value_count() -> int:
 
 
 def department_statuses(department: Department, quarter: Period) -> list[dict]:
+    """The latest status of each figure the department reports, up to the quarter.
+
+    A figure on the department's form with no result yet (nothing approved) is listed as
+    数据不足 too, as on its scorecard, rather than left out.
+    """
     rows = latest_results(quarter, department_id=department.pk)
     indicators = Indicator.objects.in_bulk({r[0] for r in rows})
     out = [
@@ -312,5 +481,18 @@ def department_statuses(department: Department, quarter: Period) -> list[dict]:
             "is_demo": r[8],
         }
         for r in rows
+    ]
+    assessed = {r[0] for r in rows}
+    out += [
+        {
+            "indicator": row.indicator,
+            "period": row.period.id,
+            "status": GapStatus.NO_DATA.value,
+            "status_label": str(GapStatus.NO_DATA.label),
+            "gap": _fmt(None),
+            "is_demo": False,
+        }
+        for row in department_form(department, quarter).value_rows
+        if row.indicator.pk not in assessed
     ]
     return sorted(out, key=lambda r: (STATUS_ORDER.index(r["status"]), r["indicator"].code))

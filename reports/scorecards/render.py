@@ -9,28 +9,51 @@ from django.template.loader import render_to_string
 from indicators.selectors import format_decimal
 from qualityhub.spreadsheets import XlsxBook
 from reports.choices import STATUS_COLOURS, STATUS_ORDER, GapStatus
+from reports.periods import Period
 
 
 def _fmt(value) -> str:
     return "" if value is None else format_decimal(Decimal(str(value)))
 
 
+def _time(period_id: str) -> float:
+    """A period's end in years (2024Q3 → 2024.75): the sparkline's x, so spacing is time."""
+    period = Period.parse(period_id)
+    return period.year + period.end.month / 12.0
+
+
 def sparkline_svg(series: list, target: float | None, *, width=140, height=34) -> str:
-    """An inline SVG of the series with the target as a dashed line (prints without scripts)."""
-    values = [v for _, v in series if v is not None]
-    if not values:
+    """An inline SVG of the series with the target as a dashed line (prints without scripts).
+
+    Points sit at their period's end on a time scale; the line breaks where a period is
+    missing, so three absent quarters are a gap, not one straight step.
+    """
+    points = [(Period.parse(p), v) for p, v in series if v is not None]
+    if not points:
         return ""
+    values = [v for _, v in points]
     span = values + ([target] if target is not None else [])
     low, high = min(span), max(span)
     if high == low:
         high, low = high + 1, low - 1
     pad = 3
+    first, last = _time(points[0][0].id), _time(points[-1][0].id)
+    months = points[0][0].months / 12.0
+    # One period's width at least, so a single point sits in the middle.
+    start, stop = (first, last) if last > first else (first - months, first + months)
+
+    def x(period) -> float:
+        return pad + (_time(period.id) - start) / (stop - start) * (width - 2 * pad)
 
     def y(v):
         return height - pad - (v - low) / (high - low) * (height - 2 * pad)
 
-    step = (width - 2 * pad) / max(len(values) - 1, 1)
-    points = " ".join(f"{pad + i * step:.1f},{y(v):.1f}" for i, v in enumerate(values))
+    runs: list[list] = []
+    for period, value in points:
+        if runs and runs[-1][-1][0].next() == period:
+            runs[-1].append((period, value))
+        else:
+            runs.append([(period, value)])
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img">'
@@ -41,12 +64,17 @@ def sparkline_svg(series: list, target: float | None, *, width=140, height=34) -
             f'<line x1="0" y1="{ty:.1f}" x2="{width}" y2="{ty:.1f}" stroke="#b3261e" '
             'stroke-width="1" stroke-dasharray="3,2"/>'
         )
-    if len(values) > 1:
-        parts.append(
-            f'<polyline fill="none" stroke="#1f5fa8" stroke-width="1.6" points="{points}"/>'
-        )
-    last_x = pad + (len(values) - 1) * step
-    parts.append(f'<circle cx="{last_x:.1f}" cy="{y(values[-1]):.1f}" r="2.4" fill="#1f5fa8"/>')
+    for run in runs:
+        if len(run) > 1:
+            line = " ".join(f"{x(p):.1f},{y(v):.1f}" for p, v in run)
+            parts.append(
+                f'<polyline fill="none" stroke="#1f5fa8" stroke-width="1.6" points="{line}"/>'
+            )
+        elif run[0] is not points[-1]:
+            p, v = run[0]
+            parts.append(f'<circle cx="{x(p):.1f}" cy="{y(v):.1f}" r="1.4" fill="#1f5fa8"/>')
+    p, v = points[-1]
+    parts.append(f'<circle cx="{x(p):.1f}" cy="{y(v):.1f}" r="2.4" fill="#1f5fa8"/>')
     parts.append("</svg>")
     return "".join(parts)
 
