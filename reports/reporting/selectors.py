@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -17,6 +18,8 @@ from indicators.selectors import target_in_force
 from reports.choices import PeriodStatus, ValueState
 from reports.models import QualitativeReport, ReportedValue, ReportingPeriod
 from reports.periods import Period
+
+from .rules import note_required_reason
 
 EDITABLE_STATES = (ValueState.DRAFT, ValueState.RETURNED)
 #: A document's full text is for checking quotes; the forms never read it.
@@ -150,7 +153,7 @@ def _basis_label(responsibility: Responsibility) -> Basis:
     document = responsibility.document
     return Basis(
         role=responsibility.role,
-        label=f"{document.title_zh} {responsibility.clause}",
+        label=f"{document.display_title} {responsibility.clause}",
         as_written=responsibility.department_as_written,
     )
 
@@ -354,6 +357,98 @@ def inbox_qualitative(*, department=None, period=None) -> QuerySet[QualitativeRe
     return reports.order_by("submitted_at", "department__code")
 
 
+def reporting_deadline(quarter: Period) -> tuple[dt.date, bool]:
+    """The quarter's deadline, and whether it is the default rather than one the office set.
+
+    With no deadline set, a quarter's figures are due ``REPORTING_DEFAULT_DEADLINE_DAYS`` days
+    after the quarter ends (see docs/reporting.md, "Completeness"): a quarter with no deadline
+    is never open-ended, so a figure sent months late reads as late.
+    """
+    deadline = (
+        ReportingPeriod.objects.filter(period=quarter.id, deadline__isnull=False)
+        .values_list("deadline", flat=True)
+        .first()
+    )
+    if deadline is not None:
+        return deadline, False
+    return default_deadline(quarter), True
+
+
+def default_deadline(quarter: Period) -> dt.date:
+    return quarter.end + dt.timedelta(days=settings.REPORTING_DEFAULT_DEADLINE_DAYS)
+
+
+@dataclass
+class ReviewContext:
+    """What a reviewer weighs a submitted figure against: the department's figure for the period
+    before, the target in force for the figure's year, and the note rule's reason, if any."""
+
+    previous: ReportedValue | None = None
+    target: Target | None = None
+    target_expired: bool = False
+    #: Why the figure stands out (it moves away from the target, or changes by more than 20 %),
+    #: as ``rules.note_required_reason`` words it for the reporter; ``""`` when it does not.
+    flag: str = ""
+
+
+def review_contexts(values: list[ReportedValue]) -> dict[int, ReviewContext]:
+    """:class:`ReviewContext` for each value (by id), in two queries for any number of values."""
+    if not values:
+        return {}
+    previous_periods = {v.pk: Period.parse(v.period).previous().id for v in values}
+    previous = {
+        (p.department_id, p.indicator_id, p.period): p
+        for p in ReportedValue.objects.filter(
+            department_id__in={v.department_id for v in values},
+            indicator_id__in={v.indicator_id for v in values},
+            period__in=set(previous_periods.values()),
+        )
+    }
+    targets: dict[int, list[Target]] = defaultdict(list)
+    for target in (
+        Target.objects.filter(indicator_id__in={v.indicator_id for v in values})
+        .select_related("document")
+        .defer("document__source_text")
+    ):
+        targets[target.indicator_id].append(target)
+    contexts = {}
+    for value in values:
+        before = previous.get((value.department_id, value.indicator_id, previous_periods[value.pk]))
+        year = Period.parse(value.period).year
+        target, expired = target_in_force(targets[value.indicator_id], year)
+        flag = note_required_reason(
+            target, before.value if before is not None else None, value.value
+        )
+        contexts[value.pk] = ReviewContext(before, target, expired, flag or "")
+    return contexts
+
+
+def previous_report(report: QualitativeReport) -> QualitativeReport | None:
+    """The department's report on the same task (or indicator) for the period before."""
+    return QualitativeReport.objects.filter(
+        department_id=report.department_id,
+        task_id=report.task_id,
+        indicator_id=report.indicator_id,
+        period=Period.parse(report.period).previous().id,
+    ).first()
+
+
+def inbox_next(
+    *, department=None, period=None, indicator=None, after=None
+) -> ReportedValue | QualitativeReport | None:
+    """The first item still waiting in the inbox under the same filter (values first, then
+    qualitative reports, as the inbox lists them), other than ``after``."""
+    values = inbox_values(department=department, period=period, indicator=indicator)
+    if isinstance(after, ReportedValue):
+        values = values.exclude(pk=after.pk)
+    if first := values.first():
+        return first
+    reports = inbox_qualitative(department=department, period=period)
+    if isinstance(after, QualitativeReport):
+        reports = reports.exclude(pk=after.pk)
+    return reports.first()
+
+
 @dataclass
 class Completeness:
     department: Department
@@ -362,6 +457,7 @@ class Completeness:
     approved: int
     last_submitted_at: dt.datetime | None
     deadline: dt.date | None
+    deadline_is_default: bool = False
 
     @property
     def rate(self) -> float | None:
@@ -394,11 +490,10 @@ def completeness(quarter: Period, departments: list[Department]) -> list[Complet
     """Per department: expected rows, how many were submitted and approved, and timeliness.
 
     As DHIS2's reporting rate: a row counts as reported once submitted (or approved), and as on
-    time when the department's last submission for the period came by the deadline.
+    time when the department's last submission for the period came by the deadline (the one the
+    office set, or else the default of :func:`reporting_deadline`).
     """
-    deadline = (
-        ReportingPeriod.objects.filter(period=quarter.id).values_list("deadline", flat=True).first()
-    )
+    deadline, deadline_is_default = reporting_deadline(quarter)
     forms = department_forms(departments, quarter)
     result = []
     for department in departments:
@@ -418,6 +513,7 @@ def completeness(quarter: Period, departments: list[Department]) -> list[Complet
                 approved=len(approved),
                 last_submitted_at=max(submitted_times) if submitted_times else None,
                 deadline=deadline,
+                deadline_is_default=deadline_is_default,
             )
         )
     return result

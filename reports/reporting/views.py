@@ -6,6 +6,7 @@ the request.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -26,7 +27,7 @@ from reports.access import (
     report_for_user,
     value_for_user,
 )
-from reports.choices import PeriodStatus, ValueSource, ValueState
+from reports.choices import PeriodStatus, ValueSource
 from reports.models import QualitativeReport, ReportedValue, ReportingPeriod
 from reports.periods import Period
 
@@ -36,8 +37,12 @@ from .selectors import (
     completeness,
     default_reporting_period,
     department_form,
+    inbox_next,
     inbox_qualitative,
     inbox_values,
+    previous_report,
+    reporting_deadline,
+    review_contexts,
 )
 from .services import (
     StaleValueError,
@@ -234,9 +239,11 @@ def value_detail(request, pk: int):
         "reports/value_detail.html",
         {
             "value": value,
+            "review": review_contexts([value])[value.pk],
             "changes": changes,
             "review_form": ReviewForm() if is_office(request.user) else None,
             "can_review": is_office(request.user),
+            "inbox_query": _inbox_query(request.GET),
         },
     )
 
@@ -262,9 +269,11 @@ def qualitative_detail(request, pk: int):
         "reports/qualitative_detail.html",
         {
             "report": report,
+            "previous": previous_report(report),
             "changes": changes,
             "review_form": ReviewForm() if is_office(request.user) else None,
             "can_review": is_office(request.user),
+            "inbox_query": _inbox_query(request.GET),
         },
     )
 
@@ -272,6 +281,8 @@ def qualitative_detail(request, pk: int):
 def _review(request, row, detail_url: str):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
+    if query := _inbox_query(request.GET):
+        detail_url = f"{detail_url}?{query}"  # a refusal keeps the reviewer in the inbox's round
     form = ReviewForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -279,6 +290,7 @@ def _review(request, row, detail_url: str):
                 messages.error(request, error)
         return redirect(detail_url)
     action, comment = form.cleaned_data["action"], form.cleaned_data["comment"]
+    done = False
     try:
         if action == "approve":
             row_approve(row, acting_user=request.user, comment=comment)
@@ -289,8 +301,12 @@ def _review(request, row, detail_url: str):
         else:
             row_reopen(row, acting_user=request.user, reason=comment)
             messages.success(request, _("已重新打开：%(row)s") % {"row": row})
+        done = action in ("approve", "return")
     except WorkflowError as exc:
         messages.error(request, str(exc))
+    if done and "inbox" in request.GET:
+        # Reviewing from the inbox: on to the next item waiting under the same filter.
+        return redirect(_next_in_inbox(request, row))
     next_url = request.POST.get("next") or ""
     safe = next_url.startswith("/reports/") and url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}
@@ -313,26 +329,64 @@ def qualitative_review(request, pk: int):
 # --- The office ---------------------------------------------------------------------------------
 
 
-@office_required
-def inbox(request):
-    """Submissions waiting for review, filtered; several can be approved at once."""
-    department = Department.objects.filter(code=request.GET.get("department") or "").first()
-    indicator = Indicator.objects.filter(code=request.GET.get("indicator") or "").first()
-    period = (request.GET.get("period") or "").strip().upper() or None
+INBOX_FILTERS = ("department", "period", "indicator")
+
+
+def _inbox_query(params) -> str:
+    """The inbox's filter as a query string that a review page carries (``inbox=1`` marks a
+    review started from the inbox, even with no filter)."""
+    if "inbox" not in params:
+        return ""
+    query = {"inbox": "1"} | {k: params[k] for k in INBOX_FILTERS if params.get(k)}
+    return urlencode(query)
+
+
+def _inbox_filters(request) -> dict:
+    """The inbox's filter from the query string: department, period and indicator (or None)."""
+    params = request.GET
+    department = Department.objects.filter(code=params.get("department") or "").first()
+    indicator = Indicator.objects.filter(code=params.get("indicator") or "").first()
+    period = (params.get("period") or "").strip().upper() or None
     if period:
         try:
             period = Period.parse(period).id
         except ValueError:
-            messages.warning(request, _("“%(text)s”不是有效的期间。") % {"text": period[:20]})
+            if request.method == "GET":
+                messages.warning(request, _("“%(text)s”不是有效的期间。") % {"text": period[:20]})
             period = None
+    return {"department": department, "period": period, "indicator": indicator}
+
+
+def _next_in_inbox(request, row) -> str:
+    """The review page of the next item waiting under the inbox filter, or the inbox itself."""
+    filters = _inbox_filters(request)
+    query = _inbox_query(request.GET)
+    following = inbox_next(**filters, after=row)
+    if isinstance(following, ReportedValue):
+        return f"{reverse('reports:value_detail', args=[following.pk])}?{query}"
+    if isinstance(following, QualitativeReport):
+        return f"{reverse('reports:qualitative_detail', args=[following.pk])}?{query}"
+    messages.info(request, _("筛选范围内已没有待审核的项目。"))
+    rest = urlencode({k: v for k, v in request.GET.items() if k in INBOX_FILTERS and v})
+    return reverse("reports:inbox") + (f"?{rest}" if rest else "")
+
+
+@office_required
+def inbox(request):
+    """Submissions waiting for review, filtered, each beside the figure before it, its target
+    and whether it stands out; several can be approved at once."""
+    filters = _inbox_filters(request)
+    department, period, indicator = (filters[k] for k in INBOX_FILTERS)
 
     if request.method == "POST":
+        # Each ticked row goes through the same workflow service, under its own lock; a row
+        # that is no longer waiting (another reviewer got there first) is refused by name.
         approved, failed = 0, []
         values = ReportedValue.objects.visible_to(request.user).filter(
-            pk__in=_ids(request.POST.getlist("value_ids")), state=ValueState.SUBMITTED
+            pk__in=_ids(request.POST.getlist("value_ids"))
         )
         reports = QualitativeReport.objects.visible_to(request.user).filter(
-            pk__in=_ids(request.POST.getlist("qualitative_ids")), state=ValueState.SUBMITTED
+            pk__in=_ids(request.POST.getlist("qualitative_ids"))
         )
         for row in [*values, *reports]:
             try:
@@ -348,14 +402,22 @@ def inbox(request):
             messages.warning(request, _("请先勾选要审核通过的项目。"))
         return redirect(request.get_full_path())
 
+    values = list(inbox_values(department=department, period=period, indicator=indicator))
+    contexts = review_contexts(values)
+    for value in values:
+        value.review = contexts[value.pk]
+    query = {"inbox": "1"} | {
+        k: request.GET[k] for k in INBOX_FILTERS if request.GET.get(k) and filters[k]
+    }
     return render(
         request,
         "reports/inbox.html",
         {
-            "values": inbox_values(department=department, period=period, indicator=indicator),
+            "values": values,
             "qualitative": inbox_qualitative(department=department, period=period),
             "departments": Department.objects.current().order_by("code"),
             "selected": {"department": department, "period": period or "", "indicator": indicator},
+            "review_query": urlencode(query),
         },
     )
 
@@ -403,6 +465,7 @@ def completeness_view(request):
     quarter = quarter_from(request)
     rows = completeness(quarter, departments_with_responsibilities())
     rows = [r for r in rows if r.expected]
+    deadline, deadline_is_default = reporting_deadline(quarter)
     demo = (
         ReportedValue.objects.visible_to(request.user)
         .filter(
@@ -421,7 +484,9 @@ def completeness_view(request):
         {
             "quarter": quarter,
             "rows": rows,
-            "reporting_period": ReportingPeriod.objects.filter(period=quarter.id).first(),
+            "deadline": deadline,
+            "deadline_is_default": deadline_is_default,
+            "default_days": settings.REPORTING_DEFAULT_DEADLINE_DAYS,
             "demo": demo,
             "totals": {
                 "expected": sum(r.expected for r in rows),

@@ -10,13 +10,16 @@ import hashlib
 import json
 from collections import Counter, defaultdict
 
+from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from departments.models import Department
 from reports.choices import STATUS_ORDER, GapStatus, ValueSource, ValueState
-from reports.models import GapResult, ReportedValue, ReportingPeriod
+from reports.models import GapResult, ReportedValue
 from reports.periods import Period
-from reports.reporting.selectors import department_form
+from reports.reporting.selectors import department_form, reporting_deadline
 
 SERIES_POINTS = 8
 
@@ -27,8 +30,13 @@ def _num(value) -> float | None:
     return float(value)
 
 
+@override(settings.LANGUAGE_CODE)
 def scorecard_data(department: Department, quarter: Period) -> dict:
-    """Everything a scorecard shows, for one department and quarter."""
+    """Everything a scorecard shows, for one department and quarter.
+
+    A scorecard is a Chinese document for the leadership's meetings (its template is written in
+    Chinese): its labels and names are Chinese whatever the language of the page that asked for
+    it, so a snapshot and today's data compare alike (:func:`fingerprint`)."""
     sheet = department_form(department, quarter)
     rows = sheet.value_rows
     row_periods = {r.period.id for r in rows}
@@ -91,9 +99,7 @@ def scorecard_data(department: Department, quarter: Period) -> dict:
         )
 
     counts = Counter(r["status"] for r in out_rows)
-    deadline = (
-        ReportingPeriod.objects.filter(period=quarter.id).values_list("deadline", flat=True).first()
-    )
+    deadline, _default = reporting_deadline(quarter)
     reported = (ValueState.SUBMITTED, ValueState.APPROVED)
     overdue = []
     if deadline and timezone.localdate() > deadline:
@@ -101,7 +107,7 @@ def scorecard_data(department: Department, quarter: Period) -> dict:
             {
                 "name": r.indicator.name_zh,
                 "period_label": r.period.label_zh,
-                "state": r.value.get_state_display() if r.value else "未填报",
+                "state": r.value.get_state_display() if r.value else _("未填报"),
             }
             for r in rows
             if not (r.value and r.value.state in reported)
@@ -109,7 +115,7 @@ def scorecard_data(department: Department, quarter: Period) -> dict:
             {
                 "name": str(r.subject),
                 "period_label": r.period.label_zh,
-                "state": r.report.get_state_display() if r.report else "未填报",
+                "state": r.report.get_state_display() if r.report else _("未填报"),
             }
             for r in sheet.qualitative_rows
             if not (r.report and r.report.state in reported)
@@ -119,7 +125,7 @@ def scorecard_data(department: Department, quarter: Period) -> dict:
             "name": str(r.subject),
             "status": r.report.get_status_display() if r.report and r.report.status else "",
             "narrative": r.report.narrative if r.report else "",
-            "state": r.report.get_state_display() if r.report else "未填报",
+            "state": r.report.get_state_display() if r.report else _("未填报"),
         }
         for r in sheet.qualitative_rows
     ]

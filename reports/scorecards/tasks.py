@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+
 from celery import group, shared_task
-from django.db import transaction
+from django.db import connections, transaction
 
 from departments.models import Department
 from reports.models import Scorecard, ScorecardRun
@@ -43,6 +45,32 @@ def scorecard_run_start(
     run = scorecard_run_create(
         quarter=quarter, departments=departments, acting_user=acting_user, department=department
     )
-    job = group(render_scorecard_task.s(run.pk, d.pk) for d in departments)
-    transaction.on_commit(job.apply_async)
+    department_ids = [d.pk for d in departments]
+    if render_scorecard_task.app.conf.task_always_eager:
+        transaction.on_commit(lambda: render_in_background(run.pk, department_ids))
+    else:
+        job = group(render_scorecard_task.s(run.pk, pk) for pk in department_ids)
+        transaction.on_commit(job.apply_async)
     return run
+
+
+def render_in_background(run_id: int, department_ids: list[int]) -> threading.Thread:
+    """The embedded mode's stand-in for the workers: the run's tasks, one after another, in a
+    thread of this process, so the page that started them returns at once and follows the
+    run's progress like it does with workers.
+
+    The thread is not a daemon: a process asked to stop (a command, a server restarting)
+    finishes the run first. Each task runs as a worker would run it (``apply``: its retries,
+    then a failure recorded on the run).
+    """
+
+    def work() -> None:
+        try:
+            for department_id in department_ids:
+                render_scorecard_task.apply(args=(run_id, department_id), throw=False)
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    thread = threading.Thread(target=work, name=f"scorecard-run-{run_id}")
+    thread.start()
+    return thread

@@ -1,6 +1,8 @@
 """Scorecards: content, snapshots that say when their data has changed, pages and downloads."""
 
 import io
+import threading
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from departments.models import Department
 from indicators.models import Indicator
 from reports.choices import STATUS_ORDER, GapStatus
 from reports.gaps.services import gaps_compute
-from reports.models import ReportedValue, ReportingPeriod, ScorecardRun
+from reports.models import ReportedValue, ReportingPeriod, Scorecard, ScorecardRun
 from reports.periods import Period
 from reports.scorecards.data import scorecard_data
 from reports.scorecards.render import render_xlsx, sparkline_svg
@@ -184,3 +186,82 @@ def test_user_text_in_the_xlsx_is_never_a_formula(amr_figure):
         r for r in workbook["记分卡"].iter_rows() if r[0].value == "MFG_PRODUCT_PASS_RATE"
     )
     assert (figure[4].value, figure[4].data_type) == (93.71, "n")  # figures stay numbers
+
+
+def test_the_office_renders_one_departments_scorecard(catalog, people, login):
+    client = login(people.office)
+    page = client.get(reverse("reports:scorecards") + "?period=2025Q4").content.decode()
+    form = page.split('id="render-one"')[1].split("</form>")[0]
+    assert 'value="AMR"' in form and 'name="department"' in form
+    response = client.post(reverse("reports:scorecards") + "?period=2025Q4", {"department": "AMR"})
+    run = ScorecardRun.objects.get()
+    assert response["Location"] == reverse("reports:scorecard_run", args=[run.pk])
+    assert (run.department.code, run.total, run.period) == ("AMR", 1, "2025Q4")
+
+
+def test_a_department_outside_the_list_is_refused_with_a_message(catalog, people, login):
+    client = login(people.office)
+    response = client.post(
+        reverse("reports:scorecards") + "?period=2025Q4", {"department": "NOPE"}, follow=True
+    )
+    assert "不是本季度有记分卡内容的部门" in response.content.decode()
+    assert not ScorecardRun.objects.exists()
+
+
+def test_a_department_user_renders_only_its_own_whatever_it_posts(catalog, people, login):
+    client = login(people.owner)
+    page = client.get(reverse("reports:scorecards") + "?period=2025Q4").content.decode()
+    assert 'id="render-one"' not in page
+    client.post(reverse("reports:scorecards") + "?period=2025Q4", {"department": "AMR"})
+    assert ScorecardRun.objects.get().department.code == "AGRI"
+
+
+def test_rows_without_data_are_counted_as_insufficient_data(catalog, people, login):
+    """A quarter nobody has reported yet: every figure row of the scorecard is 数据不足, and the
+    list of snapshots shows that count."""
+    agri = Department.objects.get(code="AGRI")
+    quarter = Period.parse("2026Q3")
+    data = scorecard_data(agri, quarter)
+    assert data["rows"] and data["counts"]["no_data"] == len(data["rows"])
+    assert all(r["status_label"] == "数据不足" for r in data["rows"])
+    snapshot = scorecard_render(department=agri, quarter=quarter)
+    page = login(people.office).get(reverse("reports:scorecards") + "?period=2026Q3")
+    row = page.content.decode().split('data-department="AGRI"')[1].split("</tr>")[0]
+    cells = [c.split(">")[-1] for c in row.split("</td>")]
+    assert cells[6] == str(len(data["rows"])) == str(snapshot.data["counts"]["no_data"])
+    # The department's page lists the same rows as 数据不足 instead of leaving them out.
+    page = login(people.office).get(reverse("reports:department", args=["AGRI"]) + "?period=2026Q3")
+    statuses = page.content.decode().split('id="statuses"')[1].split("</table>")[0]
+    assert statuses.count("数据不足") == len(data["rows"])
+    assert all(r["name"] in statuses for r in data["rows"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_the_embedded_mode_the_page_returns_at_once_and_follows_the_rendering(
+    reload_catalog, login, monkeypatch
+):
+    """Without workers (tasks in-process), the rendering runs in a thread of the web process:
+    the office is sent to the progress page at once, and the page's JSON reaches 100 %."""
+    from qualityhub.celery import app
+    from tests.factories import office_user
+
+    assert app.conf.task_always_eager
+    monkeypatch.setenv("QUALITYHUB_RENDER_PAUSE", "2")  # each rendering takes at least 2 s
+    client = login(office_user())
+    started = time.monotonic()
+    response = client.post(reverse("reports:scorecards") + "?period=2025Q4", {"department": "AGRI"})
+    assert time.monotonic() - started < 2, "the page waited for the rendering"
+    run = ScorecardRun.objects.get()
+    assert response["Location"] == reverse("reports:scorecard_run", args=[run.pk])
+    progress_url = reverse("reports:scorecard_run", args=[run.pk]) + "?format=json"
+    assert client.get(progress_url).json()["done"] == 0
+    deadline = time.monotonic() + 120
+    while not (progress := client.get(progress_url).json())["finished"]:
+        assert time.monotonic() < deadline, progress
+        time.sleep(0.3)
+    for thread in threading.enumerate():
+        if thread.name.startswith("scorecard-run-"):
+            thread.join(30)
+    assert progress == {**progress, "done": 1, "failed": 0, "percent": 100}
+    scorecard = Scorecard.objects.get(run=run)
+    assert Path(scorecard.pdf.path).read_bytes().startswith(b"%PDF")
