@@ -1,5 +1,6 @@
 """Every page of the reports app, under ``/reports/`` and the ``reports:`` namespace."""
 
+from .assessment.urls import urlpatterns as assessment
 from .dashboards.urls import urlpatterns as dashboards
 from .exchange.urls import urlpatterns as exchange
 from .reporting.urls import urlpatterns as reporting
@@ -7,4 +8,4 @@ from .scorecards.urls import urlpatterns as scorecards
 
 app_name = "reports"
 
-urlpatterns = [*reporting, *dashboards, *exchange, *scorecards]
+urlpatterns = [*reporting, *dashboards, *exchange, *scorecards, *assessment]

@@ -399,6 +399,45 @@ CASES = {
             "anonymous": LOGIN,
         },
     ),
+    "assessment": (
+        "get",
+        lambda w: reverse("reports:assessment") + "?year=2025",
+        None,
+        {
+            "owner": 200,
+            "reviewer": 200,
+            "outsider": 200,
+            "office": 200,
+            "admin": 200,
+            "anonymous": LOGIN,
+        },
+    ),
+    "assessment_of_a_department": (
+        "get",
+        lambda w: reverse("reports:assessment") + "?year=2025&department=AGRI",
+        None,
+        {
+            "owner": 200,
+            "reviewer": 200,
+            "outsider": 404,
+            "office": 200,
+            "admin": 200,
+            "anonymous": LOGIN,
+        },
+    ),
+    "assessment_file": (
+        "get",
+        lambda w: reverse("reports:assessment_file", args=["csv"]) + "?year=2025&department=AGRI",
+        None,
+        {
+            "owner": 200,
+            "reviewer": 200,
+            "outsider": 404,
+            "office": 200,
+            "admin": 200,
+            "anonymous": LOGIN,
+        },
+    ),
     "indicator_download": (
         "get",
         lambda w: reverse(
@@ -691,6 +730,8 @@ def test_every_url_of_the_app_is_in_the_matrix():
         "imports",
         "import_job",
         "import_template",
+        "assessment",
+        "assessment_file",
     }
     assert names == covered
 
