@@ -26,9 +26,15 @@ from .models import (
     ReportingPeriod,
     Scorecard,
     ScorecardRun,
+    ValueBounds,
 )
 from .periods import Period
-from .reporting.rules import RuleViolation, reporting_period_problem, value_problem
+from .reporting.rules import (
+    RuleViolation,
+    bounds_problem,
+    reporting_period_problem,
+    value_problem,
+)
 from .reporting.services import (
     StaleValueError,
     WorkflowError,
@@ -37,6 +43,8 @@ from .reporting.services import (
     row_approve,
     row_reopen,
     row_return,
+    value_bounds_delete,
+    value_bounds_set,
 )
 
 
@@ -215,8 +223,18 @@ class ReportedValueAdmin(
     def get_import_resource_classes(self, request):
         return [ReportedValueImportResource]
 
-    list_display = ("indicator", "department", "period", "value", "state", "source", "updated_at")
-    list_filter = ("state", "source", "period", "department")
+    list_display = (
+        "indicator",
+        "department",
+        "period",
+        "value",
+        "state",
+        "source",
+        "outlier",
+        "followup",
+        "updated_at",
+    )
+    list_filter = ("state", "source", "outlier", "followup", "period", "department")
     search_fields = ("indicator__code", "indicator__name_zh", "department__name_zh", "period")
     autocomplete_fields = ("indicator", "department")
     list_select_related = ("indicator", "department")
@@ -234,6 +252,10 @@ class ReportedValueAdmin(
         "reviewed_by",
         "reviewed_at",
         "review_comment",
+        "outlier",
+        "expected_low",
+        "expected_high",
+        "followup",
     )
     inlines = [ReportedValueChangeInline]
     form = ReportedValueAdminForm
@@ -482,3 +504,58 @@ class ImportColumnMappingAdmin(ReadOnlyAdmin):
         with transaction.atomic():
             for obj in queryset:
                 import_column_mapping_delete(obj, acting_user=request.user)
+
+
+class ValueBoundsAdminForm(forms.ModelForm):
+    """The office's expected range for an indicator × department; the service's own check runs
+    here too, so that a problem shows on the form."""
+
+    class Meta:
+        model = ValueBounds
+        fields = ("indicator", "department", "low", "high", "note")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:  # another pair is another range: add it
+            for name in ("indicator", "department"):
+                self.fields[name].disabled = True
+
+    def clean(self):
+        cleaned = super().clean()
+        ends = (cleaned.get("low"), cleaned.get("high"))
+        if "low" in cleaned and "high" in cleaned and (problem := bounds_problem(*ends)):
+            self.add_error("low", problem)
+        return cleaned
+
+
+@admin.register(ValueBounds)
+class ValueBoundsAdmin(ServiceErrorsMixin, SafeFieldsAdmin):
+    """Set and removed through :func:`reports.reporting.services.value_bounds_set` and
+    :func:`~reports.reporting.services.value_bounds_delete` (docs/data-quality.md)."""
+
+    form = ValueBoundsAdminForm
+    list_display = ("indicator", "department", "low", "high", "changed_by", "changed_at")
+    list_filter = ("department",)
+    search_fields = ("indicator__code", "indicator__name_zh", "department__name_zh")
+    autocomplete_fields = ("indicator", "department")
+    list_select_related = ("indicator", "department", "changed_by")
+    readonly_fields = ("changed_by", "changed_at")
+
+    def save_model(self, request, obj, form, change):
+        saved = value_bounds_set(
+            indicator=obj.indicator,
+            department=obj.department,
+            low=obj.low,
+            high=obj.high,
+            note=obj.note,
+            acting_user=request.user,
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        value_bounds_delete(obj, acting_user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                value_bounds_delete(obj, acting_user=request.user)

@@ -28,6 +28,7 @@ class ChangeVia(models.TextChoices):
     IMPORT = "import", _("批量导入")
     CATALOG = "catalog", _("目录加载")
     JOB = "job", _("后台任务")
+    API = "api", _("接口")
 
 
 class ChangeAction(models.TextChoices):
@@ -43,6 +44,9 @@ class ChangeAction(models.TextChoices):
     APPROVE = "approve", pgettext_lazy("change action", "审核通过")
     RETURN = "return", pgettext_lazy("change action", "退回")
     REOPEN = "reopen", pgettext_lazy("change action", "重新打开")
+    # The reviewer's mark on a value (docs/data-quality.md); not a workflow step.
+    FOLLOWUP = "followup", pgettext_lazy("change action", "标记跟进")
+    UNFOLLOWUP = "unfollowup", pgettext_lazy("change action", "取消跟进")
 
 
 def choice_label(choices: type[models.TextChoices], value: str) -> str:

@@ -74,6 +74,12 @@ class Period:
         return Period(self.year - 1, self.kind, _PARTS_PER_YEAR[self.kind])
 
     @property
+    def closing_quarter(self) -> Period:
+        """The quarter whose form shows a row of this period: the quarter itself, Q2 or Q4 for a
+        half-year, Q4 for a year (the quarter whose closing closes the row)."""
+        return Period(self.year, QUARTER, self.number * 4 // _PARTS_PER_YEAR[self.kind])
+
+    @property
     def label(self) -> str:
         """The period as the active language writes it: 2024年第三季度, or 2024 Q3 in English."""
         if not (get_language() or "zh-hans").startswith("en"):

@@ -7,7 +7,8 @@ value is read for what it means: the indicator and the department by the names p
 as a figure typed in the form (``reports.reporting.rules``). The result, an
 :class:`ImportPreview`, is the contract the office confirms: every sheet and what was found in
 it, every row skipped and why, every error at its sheet, row and column, every value that would
-change (old → new), and the values that look like a scale mistake, which need confirming.
+change (old → new), and the values that look like a scale mistake or lie outside their
+expected range (docs/data-quality.md), which need confirming.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from qualityhub.spreadsheets import (
 )
 from reports.models import ReportedValue
 from reports.periods import Period
+from reports.reporting.rules import range_text
+from reports.reporting.selectors import expected_ranges
 
 from .dhis2 import dhis2_skip_reason, is_dhis2, read_dhis2
 from .layout import FIELD_LABELS, Record, SheetLayout, find_layout, fold
@@ -500,6 +503,7 @@ class _Checker:
             else:
                 row.outcome, (row.old, row.old_note) = "updated", current
         self._flag_scale_mistakes()
+        self._flag_outside_expected_range()
 
     def _flag_scale_mistakes(self) -> None:
         """A % figure of 0.94 where the series stood at 93.5: probably a fraction, not 0.94 %.
@@ -575,6 +579,55 @@ class _Checker:
                     "previous": _plain(previous) if previous is not None else "",
                     "previous_period": period,
                     "message": message,
+                }
+            )
+
+    def _flag_outside_expected_range(self) -> None:
+        """A figure outside the department's expected range: needs confirming, like a scale
+        mistake, and is written flagged for the reviewer.
+
+        The range is the one the write will use (``writing.reported_values_import``): the
+        office's, or the one computed from the department's approved figures as they will stand
+        once the file is written (the file's own figures count), leaving out the row's own
+        period. A row already flagged as a scale mistake is not flagged twice.
+        """
+        rows = [r for r in self.preview.rows if r.outcome != "unchanged"]
+        if not rows:
+            return
+        ranges = expected_ranges(
+            ((r.indicator, r.department.id, r.period) for r in rows),
+            pending={
+                (r.indicator.id, r.department.id, r.period): r.value for r in self.preview.rows
+            },
+        )
+        flagged = {(f["sheet"], f["row"], f["column"]) for f in self.preview.flags}
+        for row in rows:
+            expected = ranges.get((row.indicator.id, row.department.id, row.period))
+            if expected is None or not expected.outside(row.value):
+                continue
+            if (row.sheet, row.row, row.column) in flagged:
+                continue
+            values = {"value": _plain(row.value), "range": expected.text}
+            if expected.set_by_office:
+                message = _(
+                    "数值 %(value)s 超出办公室为该部门设定的预期范围（%(range)s），请核对。"
+                )
+            else:
+                message = _("数值 %(value)s 超出该部门历史预期范围（%(range)s），请核对。")
+            self.preview.flags.append(
+                {
+                    "kind": "outlier",
+                    "sheet": row.sheet,
+                    "row": row.row,
+                    "column": row.column,
+                    "indicator": row.indicator.name_zh,
+                    "department": str(row.department),
+                    "period": row.period,
+                    "value": _plain(row.value),
+                    "previous": "",
+                    "previous_period": "",
+                    "expected": range_text(expected.low, expected.high),
+                    "message": message % values,
                 }
             )
 

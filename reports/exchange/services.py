@@ -24,6 +24,7 @@ from indicators.models import Indicator
 from indicators.services import indicator_alias_save
 from qualityhub.spreadsheets import MAX_BYTES
 from reports.access import require_office
+from reports.choices import ChangeVia
 from reports.models import ImportColumnMapping, ImportJob
 
 from .checking import CHANGES_SHOWN, ImportPreview, parse_values_file
@@ -37,7 +38,12 @@ Status = ImportJob.Status
 
 
 def import_values(
-    preview: ImportPreview, *, acting_user, on_progress=None, accept_flags: bool = False
+    preview: ImportPreview,
+    *,
+    acting_user,
+    on_progress=None,
+    accept_flags: bool = False,
+    via: str = ChangeVia.IMPORT,
 ) -> dict[str, int]:
     """Write a checked file: all of it or, if anything fails, none of it.
 
@@ -45,14 +51,18 @@ def import_values(
     file with values that look like a scale mistake is written only once the office has
     confirmed them (``accept_flags``). The counts returned are what was written, read afresh
     under lock: a value changed by someone else since the preview is compared as it is now.
-    ``on_progress(rows_done)`` is called as the rows are written and at the end.
+    ``on_progress(rows_done)`` is called as the rows are written and at the end. ``via`` is
+    the path the history records (``api`` for a dataValueSet sent to the API).
     """
     require_office(acting_user)
     if not preview.ok:
         raise ImportFileError(_("文件有错误，未导入任何数据。"))
     if preview.flags and not accept_flags:
         raise ImportFileError(
-            _("有 %(n)d 个数值看起来单位或比例有误，请在预览中核对并确认后再导入。")
+            _(
+                "有 %(n)d 个数值需要核对（单位或比例可能有误，或超出该部门历史预期范围），"
+                "请在预览中核对并确认后再导入。"
+            )
             % {"n": len(preview.flags)}
         )
     rows = [
@@ -69,7 +79,11 @@ def import_values(
     ]
     try:
         counts = reported_values_import(
-            rows, acting_user=acting_user, filename=preview.filename, on_progress=on_progress
+            rows,
+            acting_user=acting_user,
+            filename=preview.filename,
+            on_progress=on_progress,
+            via=via,
         )
     except OperationalError as exc:
         if getattr(exc.__cause__, "sqlstate", None) != "57014":  # query_canceled

@@ -9,6 +9,12 @@ tables and the changed values updated in one statement, so a 100,000-row file ta
 the minutes a per-row write would; the embedded SQLite mode writes each row through
 ``reports.reporting.services.reported_value_write``, the function beside it that applies the same
 rules one row at a time.
+
+Each written value is stored with its expected range and whether it lies outside it (the
+``outlier`` flag, docs/data-quality.md), by both paths alike: the range is the office's, or is
+computed from the department's approved figures as they stand once the file is written (the
+file's own figures count), leaving out the row's own period — what the preview flagged
+(``checking.py``). The ranges of all rows are read at once, before anything is written.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from reports.cache import bump_dashboard_version_on_commit
 from reports.choices import ChangeVia, ValueSource, ValueState
 from reports.gaps.tasks import schedule_gap_computation_on_commit
 from reports.models import ReportedValue, ReportedValueChange
+from reports.reporting.rules import ExpectedRange
+from reports.reporting.selectors import expected_ranges
 from reports.reporting.services import ANY_VERSION, reported_value_write
 
 
@@ -63,13 +71,15 @@ def reported_values_import(
     acting_user: AbstractBaseUser | None,
     filename: str,
     on_progress: Callable[[int], None] | None = None,
+    via: str = ChangeVia.IMPORT,
 ) -> dict[str, int]:
     """Write a checked import file as approved values, all in one transaction.
 
     Each row creates its value, updates it (a different value or note) or, when the stored
     value and note are already the file's, leaves it alone. Every create and update is
     recorded in the history like a form entry, with who, when, and the file and row.
-    Returns the counts actually written: ``new``, ``updated`` and ``unchanged``.
+    Returns the counts actually written: ``new``, ``updated`` and ``unchanged``. ``via`` is the
+    path the history records: a file (``import``) or a dataValueSet sent to the API (``api``).
 
     On PostgreSQL new values and history rows are copied straight into their tables and the
     changed values updated in one statement (see :func:`_import_set_based`), so a 100,000-row
@@ -77,13 +87,24 @@ def reported_values_import(
     mode) each row goes through :func:`reported_value_write`.
     """
     if connection.vendor != "postgresql":
-        return _import_row_by_row(rows, acting_user, filename, on_progress)
-    return _import_set_based(rows, acting_user, filename, on_progress)
+        return _import_row_by_row(rows, acting_user, filename, on_progress, via)
+    return _import_set_based(rows, acting_user, filename, on_progress, via)
 
 
-def _import_row_by_row(rows, acting_user, filename, on_progress) -> dict[str, int]:
+def _expected_ranges(
+    rows: list[ImportedValue], indicators: dict[int, Indicator]
+) -> dict[tuple, ExpectedRange | None]:
+    """The expected range of each row, with the file's figures counting as history."""
+    return expected_ranges(
+        ((indicators[r.indicator_id], r.department_id, r.period) for r in rows),
+        pending={(r.indicator_id, r.department_id, r.period): r.value for r in rows},
+    )
+
+
+def _import_row_by_row(rows, acting_user, filename, on_progress, via) -> dict[str, int]:
     counts = {"new": 0, "updated": 0, "unchanged": 0}
     indicators = Indicator.objects.in_bulk({r.indicator_id for r in rows})
+    ranges = _expected_ranges(rows, indicators)
     departments = Department.objects.in_bulk({r.department_id for r in rows})
     existing = {
         (i, d, p): (value, note)
@@ -107,9 +128,10 @@ def _import_row_by_row(rows, acting_user, filename, on_progress) -> dict[str, in
                 state=ValueState.APPROVED,
                 source=ValueSource.IMPORT,
                 acting_user=acting_user,
-                via=ChangeVia.IMPORT,
+                via=via,
                 expected_version=ANY_VERSION,  # the file replaces what is stored, under lock
                 comment=history_comment(filename, row),
+                expected=ranges[(row.indicator_id, row.department_id, row.period)],
             )
             counts["new" if stored is None else "updated"] += 1
         if on_progress is not None and (done % 500 == 0 or done == len(rows)):
@@ -145,6 +167,10 @@ _VALUE_COLUMNS = (
     "reviewed_at",
     "reviewed_by_id",
     "review_comment",
+    "outlier",
+    "expected_low",
+    "expected_high",
+    "followup",
 )
 _CHANGE_COLUMNS = (
     "reported_value_id",
@@ -162,7 +188,7 @@ _CHANGE_COLUMNS = (
 )
 
 
-def _import_set_based(rows, acting_user, filename, on_progress) -> dict[str, int]:
+def _import_set_based(rows, acting_user, filename, on_progress, via) -> dict[str, int]:
     """The write on PostgreSQL: new values and every history row are copied (``COPY``) straight
     into their tables, changed values are updated from a temporary table in one statement.
 
@@ -176,6 +202,9 @@ def _import_set_based(rows, acting_user, filename, on_progress) -> dict[str, int
     4. Changed values are updated in one statement (version + 1) from a temporary table.
     5. A history row for each created or changed value is copied in, in the file's order.
 
+    Each created or changed value carries its expected range and ``outlier`` flag, read for all
+    rows at once before the write (see the module's docstring).
+
     Binary ``COPY`` needs each column's exact type, which is read from the catalogue rather than
     written here, so a migration that changes a column cannot make the two disagree.
     """
@@ -183,7 +212,7 @@ def _import_set_based(rows, acting_user, filename, on_progress) -> dict[str, int
     changes = ReportedValueChange._meta.db_table
     now = timezone.now()
     user = getattr(acting_user, "pk", None)
-    approved, source, via = ValueState.APPROVED, ValueSource.IMPORT, ChangeVia.IMPORT
+    approved, source = ValueState.APPROVED, ValueSource.IMPORT
     comments = {False: _(COMMENT_IN_FILE), True: _(COMMENT_IN_SHEET)}
     with connection.cursor() as cursor:
         # The write, waiting for another import included, has a time limit of its own.
@@ -212,10 +241,19 @@ def _import_set_based(rows, acting_user, filename, on_progress) -> dict[str, int
                 updated += 1
             outcomes.append(found)
         ids = iter(_new_ids(cursor, values, new))
+        ranges = _expected_ranges(rows, Indicator.objects.in_bulk({r.indicator_id for r in rows}))
+
+        def quality(r: ImportedValue) -> tuple:
+            expected = ranges[(r.indicator_id, r.department_id, r.period)]
+            if expected is None:
+                return (False, None, None)
+            return (expected.outside(r.value), expected.low, expected.high)
+
         if updated:
             cursor.execute(
                 "CREATE TEMPORARY TABLE qh_import_update ON COMMIT DROP AS"
-                f" SELECT id, value, note FROM {values} WITH NO DATA"
+                f" SELECT id, value, note, outlier, expected_low, expected_high FROM {values}"
+                " WITH NO DATA"
             )
 
         value_sql = _copy_sql(values, _VALUE_COLUMNS)
@@ -249,6 +287,8 @@ def _import_set_based(rows, acting_user, filename, on_progress) -> dict[str, int
                                 now,
                                 user,
                                 "",
+                                *quality(r),
+                                False,
                             )
                         )
                         history.append((pk, "create", None, "", "", r))
@@ -256,12 +296,13 @@ def _import_set_based(rows, acting_user, filename, on_progress) -> dict[str, int
                         history.append((found[0], "update", *found[1:], r))
             if updated:
                 with cursor.copy(
-                    "COPY qh_import_update (id, value, note) FROM STDIN (FORMAT BINARY)"
+                    "COPY qh_import_update (id, value, note, outlier, expected_low, expected_high)"
+                    " FROM STDIN (FORMAT BINARY)"
                 ) as copy:
-                    copy.set_types([types[0], types[4], types[5]])
+                    copy.set_types([types[0], types[4], types[5], *types[19:22]])
                     for pk, action, _old, _note, _state, r in history:
                         if action == "update":
-                            copy.write_row((pk, r.value, r.note))
+                            copy.write_row((pk, r.value, r.note, *quality(r)))
             with cursor.copy(change_sql) as copy:
                 copy.set_types(change_types)
                 for pk, action, old_value, old_note, old_state, r in history:
@@ -286,6 +327,8 @@ def _import_set_based(rows, acting_user, filename, on_progress) -> dict[str, int
         if updated:
             cursor.execute(
                 f"UPDATE {values} rv SET value = t.value, note = t.note, state = %(approved)s,"
+                " outlier = t.outlier, expected_low = t.expected_low,"
+                " expected_high = t.expected_high,"
                 " source = %(source)s, document_id = NULL, clause = '', quote = '',"
                 " version = rv.version + 1, updated_by_id = %(user)s, updated_at = %(now)s,"
                 " reviewed_at = %(now)s, reviewed_by_id = %(user)s"

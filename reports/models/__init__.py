@@ -6,6 +6,7 @@ Tables and migrations are those of the single ``reports`` app; the split is for 
 from .exchange import ImportColumnMapping, ImportJob
 from .gaps import GapResult
 from .periods import ReportingPeriod
+from .quality import ValueBounds
 from .scorecards import Scorecard, ScorecardRun, scorecard_upload_to
 from .values import (
     QualitativeReport,
@@ -28,6 +29,7 @@ __all__ = [
     "ReportingPeriod",
     "Scorecard",
     "ScorecardRun",
+    "ValueBounds",
     "WorkflowRow",
     "evidence_upload_to",
     "scorecard_upload_to",

@@ -61,6 +61,17 @@ class ReportedValue(WorkflowRow):
     )
     clause = models.CharField(_("出处条款"), max_length=60, blank=True)
     quote = models.TextField(_("出处原文"), blank=True)
+    # Data quality (docs/data-quality.md): the expected range when the figure was written, and
+    # whether the figure lay outside it; the reviewer's mark for follow-up. ``db_default`` keeps
+    # the set-based import's COPY and any other raw insert valid.
+    outlier = models.BooleanField(_("超出预期范围"), default=False, db_default=False)
+    expected_low = models.DecimalField(
+        _("预期下限"), max_digits=20, decimal_places=6, null=True, blank=True
+    )
+    expected_high = models.DecimalField(
+        _("预期上限"), max_digits=20, decimal_places=6, null=True, blank=True
+    )
+    followup = models.BooleanField(_("标记跟进"), default=False, db_default=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:

@@ -14,7 +14,7 @@ from reports.choices import TaskStatus
 from reports.periods import Period
 
 from .rules import comment_problem, note_required_reason, reporting_period_problem, value_problem
-from .selectors import DepartmentForm, QualitativeRow, ValueRow
+from .selectors import DepartmentForm, QualitativeRow, ValueRow, expected_ranges
 
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of old Word and Excel files
@@ -136,6 +136,7 @@ class DepartmentReportForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        typed = []  # (row, figure, the note rule's reason) of each row with a valid figure
         for row in self.value_rows:
             key = row.key
             indicator = row.indicator
@@ -152,10 +153,27 @@ class DepartmentReportForm(forms.Form):
                 continue
             cleaned[name] = value
             previous = row.previous.value if row.previous else None
-            reason = note_required_reason(row.target, previous, value)
-            if reason and not cleaned.get(f"note_{key}", "").strip():
-                self.add_error(f"note_{key}", reason)
+            if value is not None:
+                typed.append((row, value, note_required_reason(row.target, previous, value)))
+        self._check_notes(cleaned, typed)
         return cleaned
+
+    def _check_notes(self, cleaned, typed) -> None:
+        """A figure needs a note where it lies outside its expected range, or where the note
+        rule says so (the service's order: the range's reason first). The ranges of every row
+        are read at once (``selectors.expected_ranges``)."""
+        if not typed:
+            return
+        department_id = self.sheet.department.pk
+        ranges = expected_ranges(
+            (row.indicator, department_id, row.period.id) for row, _value, _reason in typed
+        )
+        for row, value, note_reason in typed:
+            key = row.key
+            expected = ranges.get((row.indicator.pk, department_id, row.period.id))
+            reason = (expected.reason(value) if expected is not None else None) or note_reason
+            if reason and not (cleaned.get(f"note_{key}") or "").strip():
+                self.add_error(f"note_{key}", reason)
 
     def row_errors(self, key: str) -> bool:
         return any(
@@ -178,6 +196,15 @@ class ReviewForm(forms.Form):
         if action and (problem := comment_problem(action, comment)):
             self.add_error("comment", problem)
         return cleaned
+
+
+class FollowupForm(forms.Form):
+    """The office's follow-up mark on one value: set (``1``) or taken off (``0``)."""
+
+    followup = forms.TypedChoiceField(
+        choices=[("1", "1"), ("0", "0")], coerce=lambda text: text == "1"
+    )
+    comment = forms.CharField(required=False, max_length=2000, widget=forms.Textarea)
 
 
 class ReportingPeriodForm(forms.Form):

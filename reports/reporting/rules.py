@@ -18,7 +18,8 @@ needs no note.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -137,4 +138,152 @@ def reporting_period_problem(period: Period) -> str | None:
     """The office opens and closes entry by quarter."""
     if period.kind != QUARTER:
         return _("填报期间按季度设置，例如 2026Q3。")
+    return None
+
+
+# --- Data quality: the expected range -------------------------------------------------------
+#
+# As DHIS2's outlier detection (median and MAD), on entry: see docs/data-quality.md.
+
+#: The expected range is computed from at most the latest ``BOUNDS_HISTORY`` approved figures of
+#: the indicator × department, and only from at least ``BOUNDS_MIN_HISTORY`` of them.
+BOUNDS_HISTORY, BOUNDS_MIN_HISTORY = 12, 4
+#: median ± OUTLIER_SPREAD × MAD_SCALE × MAD.
+OUTLIER_SPREAD = Decimal(3)
+#: Scales the MAD to the standard deviation of normally distributed figures.
+MAD_SCALE = Decimal("1.4826")
+#: Scales the mean absolute deviation likewise (√(π/2)); used where the MAD is 0.
+MEAN_AD_SCALE = Decimal("1.2533")
+
+
+@dataclass(frozen=True)
+class ExpectedRange:
+    """The range a figure is expected in: set by the office, or computed from the history.
+
+    Either end may be open (``None``) for a range the office set.
+    """
+
+    low: Decimal | None
+    high: Decimal | None
+    set_by_office: bool = False
+    figures: int = 0  # how many approved figures it was computed from (0: set by the office)
+
+    def outside(self, value: Decimal | int | None) -> bool:
+        return is_outside(value, self.low, self.high)
+
+    def reason(self, value: Decimal | int | None) -> str | None:
+        return outside_bounds_reason(value, self.low, self.high, set_by_office=self.set_by_office)
+
+    @property
+    def text(self) -> str:
+        return range_text(self.low, self.high, approximate=not self.set_by_office)
+
+
+def _median(values: list[Decimal]) -> Decimal:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def expected_bounds(
+    history: list[Decimal | int],
+    *,
+    decimals: int = 6,
+    valid_low: Decimal | int | None = None,
+    valid_high: Decimal | int | None = None,
+) -> tuple[Decimal, Decimal] | None:
+    """(low, high) a new figure is expected in, from the department's earlier figures.
+
+    ``history`` is oldest first; the latest ``BOUNDS_HISTORY`` count. With fewer than
+    ``BOUNDS_MIN_HISTORY`` there are no bounds (``None``). The bounds are median ± 3 × 1.4826 ×
+    MAD; where more than half the figures are equal (MAD 0), the mean absolute deviation × 1.2533
+    stands in for it, so one different figure does not make every other value stand out. They
+    are rounded outwards to the indicator's ``decimals`` (a figure shown inside the range is
+    inside it) and kept within the indicator's valid range.
+    """
+    figures = [Decimal(str(x)) for x in history if x is not None][-BOUNDS_HISTORY:]
+    if len(figures) < BOUNDS_MIN_HISTORY:
+        return None
+    centre = _median(figures)
+    deviations = [abs(x - centre) for x in figures]
+    spread = MAD_SCALE * _median(deviations)
+    if not spread:
+        spread = MEAN_AD_SCALE * sum(deviations) / len(deviations)
+    spread *= OUTLIER_SPREAD
+    step = Decimal(1).scaleb(-min(max(int(decimals), 0), 6))
+    low = (centre - spread).quantize(step, rounding=ROUND_FLOOR)
+    high = (centre + spread).quantize(step, rounding=ROUND_CEILING)
+    if valid_low is not None and Decimal(str(valid_low)) <= high:
+        low = max(low, Decimal(str(valid_low)))
+    if valid_high is not None and Decimal(str(valid_high)) >= low:
+        high = min(high, Decimal(str(valid_high)))
+    return low, high
+
+
+def is_outside(
+    value: Decimal | int | None, low: Decimal | int | None, high: Decimal | int | None
+) -> bool:
+    """Whether ``value`` lies outside [low, high] (an end that is ``None`` is open)."""
+    if value is None:
+        return False
+    value = Decimal(str(value))
+    return (low is not None and value < Decimal(str(low))) or (
+        high is not None and value > Decimal(str(high))
+    )
+
+
+def range_text(
+    low: Decimal | int | None, high: Decimal | int | None, *, approximate: bool = True
+) -> str:
+    """The range as the messages show it: 约 30–40, 不低于 30, 不高于 40."""
+    if low is not None and high is not None:
+        text = f"{_plain(low)}–{_plain(high)}"
+        return _("约 %(range)s") % {"range": text} if approximate else text
+    if low is not None:
+        return _("不低于 %(low)s") % {"low": _plain(low)}
+    if high is not None:
+        return _("不高于 %(high)s") % {"high": _plain(high)}
+    return ""
+
+
+def outside_bounds_reason(
+    value: Decimal | int | None,
+    low: Decimal | int | None,
+    high: Decimal | int | None,
+    *,
+    set_by_office: bool = False,
+) -> str | None:
+    """Why this figure needs a note because it lies outside its expected range, or ``None``."""
+    if not is_outside(value, low, high):
+        return None
+    values = {"value": _plain(value), "range": range_text(low, high, approximate=not set_by_office)}
+    if set_by_office:
+        return (
+            _("数值 %(value)s 超出办公室为该部门设定的预期范围（%(range)s），请在说明中写明原因。")
+            % values
+        )
+    return _("数值 %(value)s 超出该部门历史预期范围（%(range)s），请在说明中写明原因。") % values
+
+
+def check_expected_range(
+    expected: ExpectedRange | None, value: Decimal | int | None, note: str
+) -> None:
+    """A department's figure outside its expected range is accepted only with a note."""
+    if expected is not None and (reason := expected.reason(value)) and not note.strip():
+        raise RuleViolation(reason, field="note")
+
+
+def bounds_problem(low: Decimal | None, high: Decimal | None) -> str | None:
+    """Why the office's expected range will not do, or ``None``."""
+    if low is None and high is None:
+        return _("请至少填写下限或上限中的一个。")
+    for end in (low, high):
+        if end is not None and (not end.is_finite() or abs(end) >= LARGEST_STORABLE):
+            return _("%(value)s 超出可保存的范围（整数部分最多 14 位）。") % {"value": _plain(end)}
+        if end is not None and decimal_places(end) > 6:
+            return _("最多保留 %(n)d 位小数。") % {"n": 6}
+    if low is not None and high is not None and low > high:
+        return _("下限不能大于上限。")
     return None

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from departments.models import Department
 from departments.selectors import current_department_ids
@@ -16,10 +19,15 @@ from indicators.choices import REPORTING_ROLES, Frequency, ResponsibilityRole
 from indicators.models import Indicator, ReportingAssignment, Responsibility, Target, Task
 from indicators.selectors import target_in_force
 from reports.choices import PeriodStatus, ValueState
-from reports.models import QualitativeReport, ReportedValue, ReportingPeriod
-from reports.periods import Period
+from reports.models import QualitativeReport, ReportedValue, ReportingPeriod, ValueBounds
+from reports.periods import QUARTER, Period
 
-from .rules import note_required_reason
+from .rules import (
+    BOUNDS_HISTORY,
+    ExpectedRange,
+    expected_bounds,
+    note_required_reason,
+)
 
 EDITABLE_STATES = (ValueState.DRAFT, ValueState.RETURNED)
 #: A document's full text is for checking quotes; the forms never read it.
@@ -63,6 +71,50 @@ def row_period(indicator: Indicator, quarter: Period) -> Period | None:
     if indicator.frequency == Frequency.HALF_YEARLY:
         return Period(quarter.year, "S", quarter.number // 2) if quarter.number in (2, 4) else None
     return Period(quarter.year) if quarter.number == 4 else None
+
+
+def reporting_problem(
+    department: Department,
+    period: Period,
+    *,
+    indicator: Indicator | None = None,
+    task: Task | None = None,
+) -> str | None:
+    """Why ``department`` may not enter a row for this indicator or task and period, or ``None``.
+
+    A department enters only what it reports: it holds a reporting role for the indicator or
+    task (from a document, under any of its names, or by the office's assignment), and the
+    period is the kind the indicator is reported by (a quarter for a quarterly indicator, a
+    half-year, a year). Every entry path asks this, so a row the form does not offer cannot be
+    written by another route either.
+    """
+    today = current_department_ids()
+    names = [pk for pk, current in today.items() if current == department.pk]
+    held = Responsibility.objects.filter(department_id__in=names, role__in=REPORTING_ROLES)
+    if task is not None:
+        if not held.filter(task=task).exists():
+            return _("%(department)s不负责填报任务“%(task)s”。") % {
+                "department": department.display_name,
+                "task": task,
+            }
+        if period.kind != QUARTER:
+            return _("任务进展按季度填报，期间 %(period)s 不适用。") % {"period": period.label}
+        return None
+    assigned = ReportingAssignment.objects.filter(
+        department=department, indicator=indicator, role__in=REPORTING_ROLES
+    )
+    if not (held.filter(indicator=indicator).exists() or assigned.exists()):
+        return _("%(department)s不负责填报指标“%(indicator)s”。") % {
+            "department": department.display_name,
+            "indicator": indicator,
+        }
+    if row_period(indicator, period.closing_quarter) != period:
+        return _("指标“%(indicator)s”按%(frequency)s填报，期间 %(period)s 不适用。") % {
+            "indicator": indicator,
+            "frequency": indicator.get_frequency_display(),
+            "period": period.label,
+        }
+    return None
 
 
 # --- The department's form ------------------------------------------------------------------------
@@ -517,3 +569,96 @@ def completeness(quarter: Period, departments: list[Department]) -> list[Complet
             )
         )
     return result
+
+
+# --- Data quality: expected ranges ------------------------------------------------------------
+
+#: (indicator id, department id, period id)
+RangeKey = tuple[int, int, str]
+
+
+def expected_ranges(
+    rows: Iterable[tuple[Indicator, int, str]],
+    *,
+    pending: Mapping[RangeKey, Decimal] | None = None,
+) -> dict[RangeKey, ExpectedRange | None]:
+    """The expected range of each (indicator, department id, period) row, in two queries.
+
+    The office's range (:class:`~reports.models.ValueBounds`) where it set one; otherwise the
+    range computed (``rules.expected_bounds``) from the latest approved figures of the
+    indicator × department, leaving out the row's own period (the figure being written is not
+    its own yardstick). ``pending`` are approved figures about to be written with the rows (an
+    import file's): they count as the history, replacing what is stored for their period.
+    ``None`` where there is no range (too little history).
+    """
+    rows = list(rows)
+    if not rows:
+        return {}
+    indicator_ids = {indicator.pk for indicator, _d, _p in rows}
+    department_ids = {department_id for _i, department_id, _p in rows}
+    overrides = {
+        (b.indicator_id, b.department_id): b
+        for b in ValueBounds.objects.filter(
+            indicator_id__in=indicator_ids, department_id__in=department_ids
+        )
+    }
+    pairs = {(indicator.pk, department_id) for indicator, department_id, _p in rows}
+    pairs -= set(overrides)
+    series: dict[tuple[int, int], dict[str, Decimal]] = defaultdict(dict)
+    if pairs:
+        approved = ReportedValue.objects.filter(
+            indicator_id__in={i for i, _d in pairs},
+            department_id__in={d for _i, d in pairs},
+            state=ValueState.APPROVED,
+            value__isnull=False,
+        ).values_list("indicator_id", "department_id", "period", "value")
+        for indicator_id, department_id, period, value in approved.iterator(chunk_size=10_000):
+            if (indicator_id, department_id) in pairs:
+                series[(indicator_id, department_id)][period] = value
+    for (indicator_id, department_id, period), value in (pending or {}).items():
+        if (indicator_id, department_id) in pairs and value is not None:
+            series[(indicator_id, department_id)][period] = value
+    # Each series once in time order, newest last: (period, value).
+    ordered = {
+        pair: sorted(figures.items(), key=lambda item: Period.parse(item[0]).end)
+        for pair, figures in series.items()
+    }
+    ranges: dict[RangeKey, ExpectedRange | None] = {}
+    for indicator, department_id, period in rows:
+        key = (indicator.pk, department_id, period)
+        if key in ranges:
+            continue
+        override = overrides.get((indicator.pk, department_id))
+        if override is not None:
+            ranges[key] = ExpectedRange(override.low, override.high, set_by_office=True)
+            continue
+        history: list[Decimal] = []
+        for other, value in reversed(ordered.get((indicator.pk, department_id), [])):
+            if other != period:
+                history.append(value)
+                if len(history) == BOUNDS_HISTORY:
+                    break
+        history.reverse()
+        bounds = expected_bounds(
+            history,
+            decimals=indicator.decimals,
+            valid_low=indicator.min_value,
+            valid_high=indicator.max_value,
+        )
+        ranges[key] = None if bounds is None else ExpectedRange(*bounds, figures=len(history))
+    return ranges
+
+
+def expected_range(indicator: Indicator, department: Department, period: str):
+    """:func:`expected_ranges` of one row: the range its figure is expected in, or ``None``."""
+    key = (indicator.pk, department.pk, period)
+    return expected_ranges([(indicator, department.pk, period)])[key]
+
+
+def followup_values() -> QuerySet[ReportedValue]:
+    """The values the office marked for follow-up, whatever their state, newest first."""
+    return (
+        ReportedValue.objects.filter(followup=True)
+        .select_related("indicator", "department")
+        .order_by("-updated_at", "-id")
+    )

@@ -45,6 +45,7 @@ from indicators.catalog import (
 from indicators.models import Document, Indicator, Task
 from indicators.selectors import target_in_force
 from indicators.services import LoadReport, catalog_load
+from qualityhub import events
 from reports.access import require_department_member, require_office
 from reports.cache import bump_dashboard_version_on_commit
 from reports.choices import ChangeVia, PeriodStatus, ValueSource, ValueState
@@ -55,12 +56,13 @@ from reports.models import (
     ReportedValue,
     ReportedValueChange,
     ReportingPeriod,
+    ValueBounds,
 )
 from reports.periods import Period
 
 from . import rules
-from .rules import RuleViolation
-from .selectors import department_form, entry_is_open
+from .rules import ExpectedRange, RuleViolation
+from .selectors import department_form, entry_is_open, expected_range, reporting_problem
 
 
 class WorkflowError(Exception):
@@ -182,12 +184,20 @@ def _store_value(
     comment: str = "",
     evidence: UploadedFile | None = None,
     editable_only: bool = False,
+    expected: ExpectedRange | None = None,
 ) -> tuple[ReportedValue | None, bool]:
     """Create or update one value under lock; the checks of the caller have passed.
 
     ``state=None`` keeps the state of a stored value (a new one is approved); ``citation`` is
-    (document, clause, quote) of a published figure, empty otherwise.
+    (document, clause, quote) of a published figure, empty otherwise. ``expected`` is the
+    figure's expected range at this write: it is stored with the figure, with whether the
+    figure lies outside it (docs/data-quality.md).
     """
+    quality = {
+        "outlier": expected is not None and expected.outside(value),
+        "expected_low": expected.low if expected is not None else None,
+        "expected_high": expected.high if expected is not None else None,
+    }
     yours = "—" if value is None else f"{value.normalize():f}"
     lookup = {"indicator": indicator, "department": department, "period": period}
     rv = _lock(ReportedValue, **lookup)
@@ -224,6 +234,7 @@ def _store_value(
             clause=clause,
             quote=quote,
             updated_by=acting_user,
+            **quality,
         )
         if new_state == ValueState.APPROVED:
             rv.reviewed_by, rv.reviewed_at = acting_user, timezone.now()
@@ -246,6 +257,8 @@ def _store_value(
     old = {"value": rv.value, "note": rv.note, "state": rv.state}
     rv.value, rv.note, rv.state, rv.source = value, note, new_state, source
     rv.document, rv.clause, rv.quote = citation
+    for name, quality_value in quality.items():
+        setattr(rv, name, quality_value)
     rv.version += 1
     rv.updated_by = acting_user
     if new_state == ValueState.APPROVED and (old["state"] != new_state or old["value"] != value):
@@ -257,6 +270,25 @@ def _store_value(
     _record_change(rv, old=old, action="update", via=via, acting_user=acting_user, comment=comment)
     _after_value_change(old["state"], rv.state)
     return rv, True
+
+
+class _FromHistory:
+    def __repr__(self) -> str:
+        return "FROM_HISTORY"
+
+
+#: ``expected`` of a write whose expected range is read at the time of the write (the default).
+FROM_HISTORY = _FromHistory()
+
+
+def _expected_for(indicator: Indicator, department: Department, period: str, value, expected):
+    """The expected range a write stores: the one given, or the one read now (none without a
+    figure)."""
+    if value is None:
+        return None
+    if expected is FROM_HISTORY:
+        return expected_range(indicator, department, period)
+    return expected
 
 
 @transaction.atomic
@@ -276,6 +308,7 @@ def reported_value_write(
     via: str,
     expected_version,
     comment: str = "",
+    expected: ExpectedRange | _FromHistory | None = FROM_HISTORY,
 ) -> tuple[ReportedValue | None, bool]:
     """The office's (or the system's) write of one figure: create it or update it.
 
@@ -284,6 +317,11 @@ def reported_value_write(
     admin's correction). Submitting and reviewing are workflow steps (:func:`row_submit`…), not
     writes. Returns the row and whether anything changed; a write that changes nothing records
     nothing.
+
+    A figure outside its expected range needs no note here (the office writes it), but is
+    stored flagged, with the range. ``expected`` is that range when the caller has read it
+    already (an import file reads the ranges of all its rows at once); by default it is read
+    from the stored history.
     """
     require_office(acting_user)
     if state not in (ValueState.APPROVED, ValueState.DRAFT, None):
@@ -294,6 +332,7 @@ def reported_value_write(
     citation = (document, clause, quote)
     if source == ValueSource.PUBLISHED and not (document and clause and quote):
         raise RuleViolation(_("公开发布的数值须注明出处文件、条款和原文。"), field="document")
+    expected = _expected_for(indicator, department, period, value, expected)
     return _store_value(
         indicator=indicator,
         department=department,
@@ -307,6 +346,7 @@ def reported_value_write(
         via=via,
         expected_version=expected_version,
         comment=comment,
+        expected=expected,
     )
 
 
@@ -314,6 +354,78 @@ def _attach_evidence(rv: ReportedValue, evidence: UploadedFile) -> None:
     rv.evidence_name = (evidence.name or "")[:200]
     rv.evidence.save(evidence.name or "evidence", evidence, save=False)
     rv.save(update_fields=["evidence", "evidence_name"])
+
+
+# --- Data quality: the office's follow-up marks and expected ranges -----------------------------
+
+
+@transaction.atomic
+def reported_value_followup_set(
+    rv: ReportedValue,
+    *,
+    followup: bool,
+    acting_user: AbstractBaseUser | None,
+    comment: str = "",
+    via: str = ChangeVia.FORM,
+) -> tuple[ReportedValue, bool]:
+    """The office marks a value for follow-up, or takes the mark off, recorded in its history.
+
+    The mark is the reviewer's, not part of the figure: the value's version is left alone, so a
+    department's open form is not made stale by it. Returns the row and whether it changed.
+    """
+    require_office(acting_user)
+    locked = ReportedValue.objects.select_for_update().get(pk=rv.pk)
+    followup = bool(followup)
+    if locked.followup == followup:
+        return locked, False
+    locked.followup = followup
+    locked.save(update_fields=["followup"])
+    ReportedValueChange.objects.create(
+        reported_value=locked,
+        changed_by=acting_user,
+        via=via,
+        action="followup" if followup else "unfollowup",
+        old_value=locked.value,
+        new_value=locked.value,
+        old_note=locked.note,
+        new_note=locked.note,
+        old_state=locked.state,
+        new_state=locked.state,
+        comment=comment.strip(),
+    )
+    return locked, True
+
+
+@transaction.atomic
+def value_bounds_set(
+    *,
+    indicator: Indicator,
+    department: Department,
+    low: Decimal | None,
+    high: Decimal | None,
+    note: str = "",
+    acting_user: AbstractBaseUser | None,
+) -> ValueBounds:
+    """The office sets the expected range of an indicator × department (replacing the range
+    computed from the history); either end may be left open."""
+    require_office(acting_user)
+    low = None if low is None else Decimal(str(low))
+    high = None if high is None else Decimal(str(high))
+    if problem := rules.bounds_problem(low, high):
+        raise RuleViolation(problem, field="low")
+    bounds, _created = ValueBounds.objects.update_or_create(
+        indicator=indicator,
+        department=department,
+        defaults={"low": low, "high": high, "note": note.strip(), "changed_by": acting_user},
+    )
+    return bounds
+
+
+@transaction.atomic
+def value_bounds_delete(bounds: ValueBounds, *, acting_user: AbstractBaseUser | None) -> None:
+    """The office removes its range: the range is computed from the history again."""
+    require_office(acting_user)
+    ValueBounds.objects.filter(pk=bounds.pk).delete()
 
 
 # --- The department's entries ---------------------------------------------------------------
@@ -349,22 +461,28 @@ def reported_value_save_draft(
     expected_version: int | None,
     evidence: UploadedFile | None = None,
     quarter: Period | None = None,
+    via: str = ChangeVia.FORM,
 ) -> tuple[ReportedValue | None, bool]:
     """Save a department's figure as a draft (it must not be submitted or approved yet).
 
     Only the department's own reporter or reviewer, while the period is open. ``quarter`` is the
     form's quarter, whose closing also closes the annual and half-yearly rows shown in it.
-    Raises :class:`RuleViolation` (range, decimals, note), :class:`StaleValueError` or
-    :class:`WorkflowError`.
+    A figure outside its expected range (``selectors.expected_range``) needs a note, and is
+    stored flagged for the reviewer. Raises :class:`RuleViolation` (range, decimals, note),
+    :class:`StaleValueError` or :class:`WorkflowError`.
     """
     require_department_member(acting_user, department)
     row_period = Period.parse(period)
+    if problem := reporting_problem(department, row_period, indicator=indicator):
+        raise WorkflowError(problem)
     _check_period_open(quarter or row_period)
     rules.check_value(indicator, value)
     target, _expired = target_in_force(
         list(indicator.targets.select_related("document").defer("document__source_text")),
         row_period.year,
     )
+    expected = _expected_for(indicator, department, row_period.id, value, FROM_HISTORY)
+    rules.check_expected_range(expected, value, note)
     rules.check_note(target, previous_figure(indicator, department, row_period), value, note)
     return _store_value(
         indicator=indicator,
@@ -376,10 +494,11 @@ def reported_value_save_draft(
         source=ValueSource.FORM,
         citation=(None, "", ""),
         acting_user=acting_user,
-        via=ChangeVia.FORM,
+        via=via,
         expected_version=expected_version,
         evidence=evidence,
         editable_only=True,
+        expected=expected,
     )
 
 
@@ -394,13 +513,18 @@ def qualitative_report_save_draft(
     narrative: str,
     acting_user: AbstractBaseUser,
     expected_version: int | None,
+    via: str = ChangeVia.FORM,
 ) -> tuple[QualitativeReport | None, bool]:
     """Save a department's status and narrative for a task or qualitative indicator, as a draft.
 
     The same rules of who, when and which version as :func:`reported_value_save_draft`.
     """
     require_department_member(acting_user, department)
-    _check_period_open(Period.parse(period))
+    row_period = Period.parse(period)
+    if problem := reporting_problem(department, row_period, indicator=indicator, task=task):
+        raise WorkflowError(problem)
+    _check_period_open(row_period)
+    period = row_period.id
     lookup = {"task": task, "indicator": indicator, "department": department, "period": period}
     report = _lock(QualitativeReport, **lookup)
     _check_version(report, expected_version)
@@ -415,7 +539,7 @@ def qualitative_report_save_draft(
                 report.save()
         except IntegrityError:
             raise StaleValueError(_lock(QualitativeReport, **lookup)) from None
-        _record_qualitative(report, old={}, action="create", acting_user=acting_user)
+        _record_qualitative(report, old={}, action="create", acting_user=acting_user, via=via)
         bump_dashboard_version_on_commit()
         return report, True
     if not report.is_editable:
@@ -429,7 +553,7 @@ def qualitative_report_save_draft(
     report.version += 1
     report.updated_by = acting_user
     report.save()
-    _record_qualitative(report, old=old, action="update", acting_user=acting_user)
+    _record_qualitative(report, old=old, action="update", acting_user=acting_user, via=via)
     bump_dashboard_version_on_commit()
     return report, True
 
@@ -523,6 +647,21 @@ def _transition(
             comment=comment.strip(),
         )
         bump_dashboard_version_on_commit()  # completeness and inbox counts changed
+    # After the commit, notices tell the department (returned, reopened) or the office
+    # (submitted; a whole form's rows are announced once, by department_submit).
+    if action in ("return", "reopen"):
+        events.row_returned_on_commit(
+            locked, action=action, comment=comment.strip(), acting_user=acting_user
+        )
+    elif action == "submit":
+        events.rows_submitted_on_commit(
+            sender=type(locked),
+            department=locked.department,
+            period=locked.period,
+            count=1,
+            acting_user=acting_user,
+            row=locked,
+        )
     return locked
 
 
@@ -571,12 +710,20 @@ def department_submit(*, department: Department, quarter: Period, acting_user) -
         )
     rows = [r.value for r in form.value_rows] + [r.report for r in form.qualitative_rows]
     submitted = 0
-    for row in rows:
-        if row.is_editable:
-            row_submit(row, acting_user=acting_user)
-            submitted += 1
+    with events.one_submission():
+        for row in rows:
+            if row.is_editable:
+                row_submit(row, acting_user=acting_user)
+                submitted += 1
     if not submitted:
         raise WorkflowError(_("没有需要提交的草稿。"))
+    events.rows_submitted_on_commit(
+        sender=Department,
+        department=department,
+        period=quarter.id,
+        count=submitted,
+        acting_user=acting_user,
+    )
     return submitted
 
 

@@ -31,12 +31,13 @@ from reports.choices import PeriodStatus, ValueSource
 from reports.models import QualitativeReport, ReportedValue, ReportingPeriod
 from reports.periods import Period
 
-from .forms import DepartmentReportForm, ReportingPeriodForm, ReviewForm
-from .rules import RuleViolation
+from .forms import DepartmentReportForm, FollowupForm, ReportingPeriodForm, ReviewForm
+from .rules import RuleViolation, range_text
 from .selectors import (
     completeness,
     default_reporting_period,
     department_form,
+    followup_values,
     inbox_next,
     inbox_qualitative,
     inbox_values,
@@ -49,6 +50,7 @@ from .services import (
     WorkflowError,
     department_submit,
     qualitative_report_save_draft,
+    reported_value_followup_set,
     reported_value_save_draft,
     reporting_period_set,
     row_approve,
@@ -234,6 +236,7 @@ def _save_row(form, data, key: str, *, main: str, version: str, save) -> bool:
 def value_detail(request, pk: int):
     value = value_for_user(request.user, pk)
     changes = value.changes.select_related("changed_by").order_by("-changed_at", "-id")
+    _label_expected_ranges([value])
     return render(
         request,
         "reports/value_detail.html",
@@ -321,6 +324,37 @@ def value_review(request, pk: int):
 
 
 @office_required
+def value_followup(request, pk: int):
+    """The office marks a value for follow-up, or takes the mark off (recorded in its history)."""
+    value = value_for_user(request.user, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    detail_url = reverse("reports:value_detail", args=[pk])
+    if query := _inbox_query(request.GET):
+        detail_url = f"{detail_url}?{query}"
+    form = FollowupForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(detail_url)
+    followup = form.cleaned_data["followup"]
+    _row, changed = reported_value_followup_set(
+        value, followup=followup, acting_user=request.user, comment=form.cleaned_data["comment"]
+    )
+    if changed:
+        done = _("已标记跟进：%(row)s") if followup else _("已取消跟进：%(row)s")
+        messages.success(request, done % {"row": value})
+    return redirect(detail_url)
+
+
+def _label_expected_ranges(values) -> None:
+    """Each value's expected range when it was written, as the pages show it."""
+    for value in values:
+        value.expected_text = range_text(value.expected_low, value.expected_high)
+
+
+@office_required
 def qualitative_review(request, pk: int):
     report = report_for_user(request.user, pk)
     return _review(request, report, reverse("reports:qualitative_detail", args=[pk]))
@@ -330,6 +364,8 @@ def qualitative_review(request, pk: int):
 
 
 INBOX_FILTERS = ("department", "period", "indicator")
+#: Values marked for follow-up listed under the inbox, newest first.
+FOLLOWUPS_SHOWN = 200
 
 
 def _inbox_query(params) -> str:
@@ -406,6 +442,8 @@ def inbox(request):
     contexts = review_contexts(values)
     for value in values:
         value.review = contexts[value.pk]
+    followups = list(followup_values()[:FOLLOWUPS_SHOWN])
+    _label_expected_ranges([*values, *followups])
     query = {"inbox": "1"} | {
         k: request.GET[k] for k in INBOX_FILTERS if request.GET.get(k) and filters[k]
     }
@@ -414,6 +452,8 @@ def inbox(request):
         "reports/inbox.html",
         {
             "values": values,
+            "followups": followups,
+            "followups_shown": FOLLOWUPS_SHOWN,
             "qualitative": inbox_qualitative(department=department, period=period),
             "departments": Department.objects.current().order_by("code"),
             "selected": {"department": department, "period": period or "", "indicator": indicator},

@@ -185,6 +185,32 @@ CASES = {
             "anonymous": LOGIN,
         },
     ),
+    "value_followup": (
+        "post",
+        lambda w: reverse("reports:value_followup", args=[w["value"].pk]),
+        lambda w: {"followup": "1", "comment": "核实"},
+        {
+            "owner": 404,
+            "reviewer": 404,
+            "outsider": 404,
+            "office": 302,
+            "admin": 302,
+            "anonymous": LOGIN,
+        },
+    ),
+    "value_followup_get": (
+        "get",
+        lambda w: reverse("reports:value_followup", args=[w["value"].pk]),
+        None,
+        {
+            "owner": 404,
+            "reviewer": 404,
+            "outsider": 404,
+            "office": 405,
+            "admin": 405,
+            "anonymous": LOGIN,
+        },
+    ),
     "value_review_get": (
         "get",
         lambda w: reverse("reports:value_review", args=[w["value"].pk]),
@@ -687,6 +713,8 @@ def test_access_matrix(case, user_kind, people, login, world):
         assert (ipa.state, ipa.value) == (before["ipa"].state, before["ipa"].value)
         assert report.state == before["report"].state
     assert not ReportedValue.objects.filter(department__code="AGRI", note="forged").exists()
+    if not office:  # only the office marks a value for follow-up
+        assert not value.followup and not ipa.followup
     if case == "form_post_forged_department" and user_kind == "outsider":
         # Charlie's post could only ever touch 知识产权局's own rows.
         assert not ReportedValue.objects.filter(department__code="AGRI", value=Decimal("11"))
@@ -713,6 +741,7 @@ def test_every_url_of_the_app_is_in_the_matrix():
         "value_detail",
         "value_evidence",
         "value_review",
+        "value_followup",
         "qualitative_detail",
         "qualitative_review",
         "inbox",

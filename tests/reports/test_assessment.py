@@ -151,12 +151,12 @@ def test_2020_qualitative_targets_show_their_last_approved_status(catalog, amr):
     qualitative_report(
         indicator=indicator,
         department=amr,
-        period="2020Q2",
+        period="2020",
         status="in_progress",
         state="approved",
     )
     row = rows_of(final_assessment(2020), indicator.code)["plan-2016"]
-    assert (row.last_period, row.status, row.met) == ("2020Q2", "in_progress", False)
+    assert (row.last_period, row.status, row.met) == ("2020", "in_progress", False)
     assert row.status_label == "推进中"
     assert row.last_value is None and row.gap is None
     untouched = rows_of(final_assessment(2020), "P16_CO2_PER_GDP")["plan-2016"]

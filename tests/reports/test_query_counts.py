@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from departments.models import Department
-from indicators.models import Indicator
+from indicators.models import Indicator, ReportingAssignment
 from reports.models import ReportedValue
 from tests.factories import reported_value
 from tests.reports.conftest import QUARTER
@@ -21,9 +21,16 @@ def _count(client, url) -> int:
 
 
 def _submit_values(people, n: int) -> None:
+    """``n`` departments submit a figure; each is first given the indicator to report."""
     departments = list(Department.objects.current().order_by("code")[:n])
     indicator = Indicator.objects.get(code="MFG_PRODUCT_PASS_RATE")
     for department in departments:
+        ReportingAssignment.objects.get_or_create(
+            indicator=indicator,
+            department=department,
+            role="responsible",
+            defaults={"basis": "测试"},
+        )
         reported_value(
             indicator=indicator,
             department=department,

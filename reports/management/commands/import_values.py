@@ -75,7 +75,8 @@ class Command(BaseCommand):
             return
         if preview.flags and not accept_flags:
             raise CommandError(
-                "有数值看起来单位或比例有误，未导入任何数据；核对后可加 --accept-flags 导入。"
+                "有数值需要核对（单位或比例可能有误，或超出历史预期范围），未导入任何数据；"
+                "核对后可加 --accept-flags 导入。"
             )
         written = import_values(preview, acting_user=acting_user, accept_flags=accept_flags)
         self.stdout.write(
