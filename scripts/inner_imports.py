@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("departments", "indicators", "reports", "qualityhub")
+PACKAGES = ("api", "notices", "departments", "indicators", "reports", "qualityhub")
 LIMIT = 10
 
 

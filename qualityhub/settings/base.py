@@ -33,9 +33,15 @@ INSTALLED_APPS = [
     "import_export",
     # django-axes under a translatable name (qualityhub/apps.py).
     "qualityhub.apps.AxesConfig",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "departments",
     "indicators",
     "reports",
+    "notices",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -132,6 +138,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.clean_media_task",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Reminders before a quarter's deadline, overdue notices after it, and e-mails to retry
+    # (docs/notifications.md); each notice is made and sent once, however often this runs.
+    "notices-tick-hourly": {
+        "task": "notices.tasks.notices_tick_task",
+        "schedule": crontab(minute=5),
+    },
+    # The office's weekly digest: late departments and series newly off track.
+    "notices-digest-weekly": {
+        "task": "notices.tasks.notices_digest_task",
+        "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
+    },
 }
 
 # --- Auth ---------------------------------------------------------------------------------------
@@ -206,6 +223,64 @@ if not 0 <= REPORTING_DEFAULT_DEADLINE_DAYS <= 366:
     raise ImproperlyConfigured(
         f"REPORTING_DEFAULT_DEADLINE_DAYS={REPORTING_DEFAULT_DEADLINE_DAYS} must be 0 to 366 days."
     )
+
+# --- E-mail and notices (docs/notifications.md) -------------------------------------------------
+# Django's SMTP backend with these settings; `make demo` prints mail to the console instead.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "QualityHub <qualityhub@localhost>")
+# A reminder goes this many days before a quarter's deadline; the overdue notice the day after.
+NOTICE_REMINDER_DAYS = env_int("NOTICE_REMINDER_DAYS", 3)
+# The address shown in notices' links ("http://host:port", no trailing slash).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+# --- API (docs/api.md) --------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.HashedTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
+    "PAGE_SIZE": 100,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # JSON in and out; the pages to explore the API are /api/docs/ (Swagger UI).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_THROTTLE_ANON", "60/minute"),
+        "user": env_str("API_THROTTLE_USER", "6000/minute"),
+    },
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "QualityHub API",
+    "DESCRIPTION": "质量强区指标管理接口 / The QualityHub REST API (docs/api.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Read-only fields (id, state, version…) are not offered as input.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ValueStateEnum": "reports.choices.ValueState",
+        "TaskStatusEnum": "reports.choices.TaskStatus",
+        "GapStatusEnum": "reports.choices.GapStatus",
+        "PeriodStatusEnum": "reports.choices.PeriodStatus",
+        "DepartmentStatusEnum": "departments.choices.DepartmentStatus",
+    },
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 # --- Catalogue ----------------------------------------------------------------------------------
 CATALOG_DIR = BASE_DIR / "fixtures" / "catalog"

@@ -66,10 +66,10 @@ from django.urls.resolvers import RoutePattern
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from indicators.models import Indicator, Task
+from indicators.models import Document, Indicator, Responsibility, Target, Task
 from reports.choices import ValueState
 from reports.exchange.services import import_job_check, import_job_create
-from reports.models import ReportedValue, ReportingPeriod
+from reports.models import GapResult, ReportedValue, ReportingPeriod
 from reports.periods import Period
 from reports.reporting.selectors import department_form
 from reports.reporting.services import reported_value_save_draft, row_submit
@@ -264,6 +264,7 @@ QUERY_PARAMS = {
     "reports:value_detail": ("inbox", "period", "department", "indicator"),
     "reports:qualitative_detail": ("inbox", "period", "department", "indicator"),
     "reports:value_review": ("inbox", "period", "department", "indicator"),
+    "reports:value_followup": ("inbox", "period", "department", "indicator"),
     "reports:qualitative_review": ("inbox", "period", "department", "indicator"),
     "reports:completeness": ("period",),
     "reports:overview": ("period", "document", "category", "department"),
@@ -274,8 +275,19 @@ QUERY_PARAMS = {
     "reports:scorecard_run": ("format",),
     "reports:assessment": ("year", "department"),
     "reports:assessment_file": ("year", "department"),
+    "notices:list": ("page",),
     "admin:login": ("next",),
     "admin:autocomplete": ("term", "app_label", "model_name", "field_name", "page"),
+    # The API's lists: their filters and paging (api/filters.py).
+    "api:value-list": ("period", "department", "indicator", "state", "source", "page", "page_size"),
+    "api:qualitative-report-list": ("period", "department", "task", "indicator", "state"),
+    "api:gap-list": ("period", "department", "indicator", "status", "region", "page"),
+    "api:indicator-list": ("category", "frequency", "value_kind", "document", "department"),
+    "api:responsibility-list": ("department", "indicator", "task", "document", "role"),
+    "api:document-list": ("kind", "year"),
+    "api:target-list": ("indicator", "document", "year"),
+    "api:scorecard-list": ("period", "department"),
+    "api:assessment": ("year", "department", "page", "page_size"),
 }
 ADMIN_CHANGELIST_PARAMS = ("q", "o", "p", "all", "e", "_popup", "_to_field", "_facets")
 ADMIN_OBJECT_PARAMS = ("_changelist_filters", "_popup", "_to_field")
@@ -285,14 +297,19 @@ UNKNOWN = "unknown"
 EXTRA_FIELDS = {
     "reports:form": ("department", "action"),
     "reports:value_review": ("action", "comment", "next"),
+    "reports:value_followup": ("followup", "comment"),
     "reports:qualitative_review": ("action", "comment", "next"),
     "reports:inbox": ("value_ids", "qualitative_ids"),
     "reports:periods": ("period", "deadline", "action"),
     "reports:imports": ("department",),
     "reports:import_job": ("action",),
+    # The list shows its forms only beside notices, and the world has none.
+    "notices:read": ("notice", "page", "open"),
+    "notices:read_all": ("page",),
     "login": ("username", "password", "next"),
     "logout": ("next",),
     "set_language": ("language", "next"),
+    "api:tokens": ("action", "name", "token"),
 }
 
 
@@ -452,6 +469,7 @@ def valid_args(route: Route, world: dict) -> dict:
         "reports:value_detail": {"pk": world["value"].pk},
         "reports:value_evidence": {"pk": world["value"].pk},
         "reports:value_review": {"pk": world["value"].pk},
+        "reports:value_followup": {"pk": world["value"].pk},
         "reports:qualitative_detail": {"pk": world["report"].pk},
         "reports:qualitative_review": {"pk": world["report"].pk},
         "reports:indicator": {"code": "AGRI_PRODUCT_SAFETY_PASS_RATE"},
@@ -474,11 +492,39 @@ def valid_args(route: Route, world: dict) -> dict:
     }
     if route.name in by_name:
         return by_name[route.name]
+    if route.name.startswith("api:"):
+        return _api_args(route, world)
     if route.admin_model is not None and route.params == ("object_id",):
         preferred = {ReportedValue: world["value"]}.get(route.admin_model)
         obj = preferred or route.admin_model._default_manager.order_by("-pk").first()
         return {"object_id": obj.pk if obj else 1}
     raise LookupError(f"the walk has no valid arguments for {route.name}: add them to valid_args")
+
+
+def _api_args(route: Route, world: dict) -> dict:
+    """The API's detail routes (``api:value-detail``, ``api:value-approve``…) by resource."""
+    first = {
+        "document": lambda: {"code": Document.objects.order_by("pk").first().code},
+        "indicator": lambda: {"code": "AGRI_PRODUCT_SAFETY_PASS_RATE"},
+        "target": lambda: {"pk": Target.objects.order_by("pk").first().pk},
+        "task": lambda: {"code": Task.objects.order_by("pk").first().code},
+        "department": lambda: {"code": "AGRI"},
+        "responsibility": lambda: {"pk": Responsibility.objects.order_by("pk").first().pk},
+        "period": lambda: {"period": QUARTER},
+        "value": lambda: {"pk": world["value"].pk},
+        "qualitative-report": lambda: {"pk": world["report"].pk},
+        "gap": lambda: {
+            "pk": GapResult.objects.order_by("pk").values_list("pk", flat=True).first() or 1
+        },
+        "scorecard": lambda: {"pk": world["scorecard"].pk},
+        "scorecard-run": lambda: {"pk": world["run"].pk},
+    }
+    resource = route.name.removeprefix("api:").rsplit("-", 1)[0]
+    if resource not in first:
+        raise LookupError(
+            f"the walk has no valid arguments for {route.name}: add them to _api_args"
+        )
+    return first[resource]()
 
 
 # --- Sending requests ---------------------------------------------------------------------------
@@ -1007,8 +1053,14 @@ def post_hostile_fields(walker: Walker, form: PageForm, done: set, *, smoke: boo
 
 # --- The walk -----------------------------------------------------------------------------------
 
-POSTED_WITH_A_PATH = ("reports:value_review", "reports:qualitative_review", "reports:import_job")
-NOT_2XX = frozenset({301, 302, 400, 403, 404, 405})
+POSTED_WITH_A_PATH = (
+    "reports:value_review",
+    "reports:value_followup",
+    "reports:qualitative_review",
+    "reports:import_job",
+)
+# (401 and 429: the API's answers to a caller without credentials, or calling too often.)
+NOT_2XX = frozenset({301, 302, 400, 401, 403, 404, 405, 429})
 
 
 def test_every_url_pattern_can_be_filled(world):
