@@ -8,6 +8,9 @@ STAMP := $(VENV)/.installed
 # The test suite runs against the real servers (see README.md, "Tests").
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/qualityhub
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# Two processes (pytest-xdist), a module's tests kept together; each process has its own test
+# database and Redis database (qualityhub/settings/test.py). TEST_WORKERS= runs in one process.
+TEST_WORKERS ?= -n 2 --dist loadscope
 
 
 .PHONY: demo-history
@@ -43,6 +46,7 @@ demo-history: demo-users
 # Embedded mode: SQLite file db.sqlite3, Celery tasks run in-process.
 demo: demo-history
 	@echo "QualityHub: http://127.0.0.1:8000/  (accounts above; see README.md)"
+	@echo "E-mail: printed to this console (EMAIL_BACKEND, console backend); no mail is sent."
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 # PostgreSQL, Redis, a Celery worker and beat, from the Procfile (see README.md).
@@ -70,7 +74,7 @@ check: install
 	$(PY) manage.py makemigrations --check --dry-run
 
 test: lint check
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest $(TEST_WORKERS)
 
 # Benchmarks (not tests): see bench/*.py for what they measure and their goals.
 bench-gaps: install

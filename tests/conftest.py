@@ -68,9 +68,39 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     from reports.reporting.services import catalogue_load as catalog_load
 
+    global _catalogue_loaded
     cache.clear()  # the test Redis database: nothing cached by an earlier session survives
     with django_db_blocker.unblock():
         catalog_load()
+    _catalogue_loaded = True
+
+
+_catalogue_loaded = False  # the session's test database exists and has had its catalogue
+
+
+def _transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)):
+        return True
+    return bool({"transactional_db", "live_server"} & set(item.fixturenames))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """A test that commits is followed by a flush, which takes the catalogue with it. Run in one
+    process, pytest-django puts such tests after all the others; spread over several (xdist),
+    a test that rolls back may come after one. Before such a test's fixtures (and so before its
+    transaction) begin, the catalogue is loaded again, committed, if it is gone."""
+    if not _catalogue_loaded or _transactional(item):
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    from indicators.models import Indicator
+    from reports.reporting.services import catalogue_load
+
+    with item.config.stash[blocking_manager_key].unblock():
+        if not Indicator.objects.exists():
+            catalogue_load()
 
 
 @pytest.fixture
