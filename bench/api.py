@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 DB_URL = os.environ.get("BENCH_API_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/qh_bench_api")
-REDIS_URL = os.environ.get("BENCH_API_REDIS_URL", "redis://127.0.0.1:6379/14")
+REDIS_URL = os.environ.get("BENCH_API_REDIS_URL", "redis://127.0.0.1:6379/12")
 HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_API_PORT", "8124"))
 OVERVIEW = "/reports/overview/?period=2025Q4"
 #: The synthetic grid: departments × quarters per indicator (``bench/gaps.py``'s builder).
