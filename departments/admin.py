@@ -21,6 +21,7 @@ from qualityhub.resources import CatalogueImportMixin
 
 from .models import Department, DepartmentAlias, Membership
 from .resources import DepartmentResource
+from .selectors import unconfirmed_reasons
 from .services import (
     department_alias_clean,
     department_alias_delete,
@@ -213,8 +214,13 @@ DEPARTMENT_FIELDS = (
     "name_zh",
     "short_name_zh",
     "name_en",
+    "kind",
     "status",
     "successor",
+    "successor_year",
+    "successor_source",
+    "successor_quote",
+    "unconfirmed",
     "note",
     "sources",
 )
@@ -232,21 +238,62 @@ class DepartmentForm(ServiceForm):
         model = Department
         fields = DEPARTMENT_FIELDS
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A post without the kind (a form opened before kinds existed) keeps the row's kind.
+        self.fields["kind"].required = False
+
+    def service_values(self) -> dict:
+        values = super().service_values()
+        values["kind"] = values.get("kind") or self.instance.kind
+        return values
+
 
 @admin.register(Department)
 class DepartmentAdmin(CatalogueImportMixin, ServiceAdmin, ImportExportModelAdmin):
     form = DepartmentForm
     resource_classes = [DepartmentResource]
-    list_display = ("code", "name_zh", "short_name_zh", "status", "successor")
-    list_filter = ("status",)
+    list_display = (
+        "code",
+        "name_zh",
+        "short_name_zh",
+        "kind",
+        "status",
+        "successor",
+        "successor_year",
+        "resolution_unconfirmed",
+    )
+    list_filter = ("kind", "status")
+    list_select_related = ("successor",)
     search_fields = ("code", "name_zh", "short_name_zh", "name_en", "aliases__name")
     autocomplete_fields = ("successor",)
     inlines = [DepartmentAliasInline]
-    readonly_fields = ("current_department",)
+    readonly_fields = ("current_department", "unconfirmed_along_chain")
+
+    def get_list_display(self, request):
+        # Every row's chain of successors read in one query for the whole list.
+        reasons = unconfirmed_reasons()
+
+        @admin.display(description=_("对应待确认"), boolean=True)
+        def resolution_unconfirmed(obj: Department) -> bool:
+            return obj.pk in reasons
+
+        return tuple(
+            resolution_unconfirmed if name == "resolution_unconfirmed" else name
+            for name in super().get_list_display(request)
+        )
 
     @admin.display(description=_("现部门"))
     def current_department(self, obj: Department) -> str:
         return obj.current().name_zh if obj.pk else ""
+
+    @admin.display(description=_("对应待确认"), boolean=True)
+    def resolution_unconfirmed(self, obj: Department) -> bool:
+        return obj.resolution_unconfirmed
+
+    @admin.display(description=_("继承链上的待确认说明"))
+    def unconfirmed_along_chain(self, obj: Department) -> str:
+        return "\n".join(obj.unconfirmed_reasons) if obj.pk else ""
 
 
 class DepartmentAliasForm(ServiceForm):

@@ -7,6 +7,14 @@ class DepartmentStatus(models.TextChoices):
     HISTORICAL = "historical", _("历史（已撤并或更名）")
 
 
+class DepartmentKind(models.TextChoices):
+    """What a row of the catalogue is: a government department, or a coordinating office (the
+    office of a leading group, the government's inspection office) that documents give duties."""
+
+    DEPARTMENT = "department", _("部门")
+    COORDINATING_OFFICE = "coordinating_office", _("协调机构")
+
+
 class Role(models.TextChoices):
     """What a user does in QualityHub (see PRODUCT.md, "Who uses it")."""
 

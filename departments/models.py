@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qualityhub.language import pick
 
-from .choices import DEPARTMENT_ROLES, DepartmentStatus, Role
+from .choices import DEPARTMENT_ROLES, DepartmentKind, DepartmentStatus, Role
 
 
 class DepartmentQuerySet(models.QuerySet):
@@ -26,12 +26,19 @@ class Department(models.Model):
     A department that was merged or renamed (the 2018 reform and later) keeps its own row with
     ``status=historical`` and points to its ``successor``, so a responsibility given in 2016 keeps
     the name it was given under and still resolves to the department that holds it today.
+    ``successor_year``, ``successor_source`` and ``successor_quote`` record when and by which
+    announcement the duty passed on. Where a step cannot be confirmed (the date or the successor
+    itself), ``unconfirmed`` says why, and every page that shows the department as responsible
+    marks it (:attr:`resolution_unconfirmed`).
     """
 
     code = models.CharField(_("代码"), max_length=32, unique=True)
     name_zh = models.CharField(_("名称"), max_length=100, unique=True)
     short_name_zh = models.CharField(_("简称"), max_length=50, blank=True)
     name_en = models.CharField(_("英文名称"), max_length=200, blank=True)
+    kind = models.CharField(
+        _("类别"), max_length=24, choices=DepartmentKind.choices, default=DepartmentKind.DEPARTMENT
+    )
     status = models.CharField(
         _("状态"), max_length=16, choices=DepartmentStatus.choices, default=DepartmentStatus.CURRENT
     )
@@ -42,6 +49,18 @@ class Department(models.Model):
         null=True,
         blank=True,
         related_name="predecessors",
+    )
+    successor_year = models.PositiveSmallIntegerField(
+        _("职责移交年份"), null=True, blank=True, help_text=_("职责移交给继承部门的年份。")
+    )
+    successor_source = models.TextField(
+        _("移交出处"), blank=True, help_text=_("公告或年鉴：发布者和标题、日期、网址。")
+    )
+    successor_quote = models.TextField(_("移交原文"), blank=True, help_text=_("出处中的原句。"))
+    unconfirmed = models.TextField(
+        _("待确认说明"),
+        blank=True,
+        help_text=_("非空表示本部门对应到现部门的关系尚未确认，并写明原因。"),
     )
     note = models.TextField(_("说明"), blank=True)
     sources = models.JSONField(
@@ -57,6 +76,9 @@ class Department(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=DepartmentStatus.values), name="department_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=DepartmentKind.values), name="department_kind_valid"
             ),
             models.CheckConstraint(
                 condition=(
@@ -98,6 +120,28 @@ class Department(models.Model):
                 raise ValueError(f"successor cycle at department {department.code}")
             seen.add(department.pk)
         return department
+
+    def chain(self) -> list["Department"]:
+        """This department and each successor after it, up to today's (a cycle ends it)."""
+        chain, seen, department = [self], {self.pk}, self
+        while department.successor_id is not None and department.successor_id not in seen:
+            department = department.successor
+            seen.add(department.pk)
+            chain.append(department)
+        return chain
+
+    @property
+    def unconfirmed_reasons(self) -> list[str]:
+        """Why the resolution of this department to today's is not confirmed: the ``unconfirmed``
+        text of each row along its chain of successors that has one (empty when confirmed).
+        Lists of many departments read them all at once with
+        :func:`departments.selectors.unconfirmed_reasons`."""
+        return [d.unconfirmed for d in self.chain() if d.unconfirmed]
+
+    @property
+    def resolution_unconfirmed(self) -> bool:
+        """Whether this row or any row along its chain of successors is marked unconfirmed."""
+        return bool(self.unconfirmed_reasons)
 
 
 class DepartmentAlias(models.Model):

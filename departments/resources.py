@@ -12,7 +12,7 @@ from import_export.widgets import ForeignKeyWidget
 
 from qualityhub.resources import BilingualResource
 
-from .choices import DepartmentStatus
+from .choices import DepartmentKind, DepartmentStatus
 from .models import Department
 from .services import catalogue_batch, department_save
 
@@ -42,6 +42,39 @@ def _status(text: str) -> str:
     )
 
 
+#: Kind as people write it: the code or the label.
+KIND_WORDS = {
+    **{kind.value: kind.value for kind in DepartmentKind},
+    **{unicodedata.normalize("NFKC", str(kind.label)): kind.value for kind in DepartmentKind},
+}
+
+
+def _kind(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text).strip().lower()
+    if not folded:
+        return DepartmentKind.DEPARTMENT
+    if folded in KIND_WORDS:
+        return KIND_WORDS[folded]
+    raise ValidationError(
+        {
+            "kind": _(
+                "类别“%(text)s”无法识别：请填写“部门”（department）或“协调机构”"
+                "（coordinating_office）。"
+            )
+            % {"text": text}
+        }
+    )
+
+
+def _year(text: str) -> int | str | None:
+    """A year cell: empty is none, digits a number; anything else goes to the service, which
+    refuses it with its message."""
+    folded = unicodedata.normalize("NFKC", text).strip()
+    if not folded:
+        return None
+    return int(folded) if folded.isdigit() else folded
+
+
 def _successor(text: str) -> Department | None:
     if not text:
         return None
@@ -64,9 +97,14 @@ class DepartmentResource(BilingualResource):
     short_name_zh = fields.Field(attribute="short_name_zh", column_name="简称")
     name_en = fields.Field(attribute="name_en", column_name="英文名称")
     status = fields.Field(attribute="status", column_name="状态")
+    kind = fields.Field(attribute="kind", column_name="类别")
     successor = fields.Field(
         attribute="successor", column_name="继承部门", widget=ForeignKeyWidget(Department, "code")
     )
+    successor_year = fields.Field(attribute="successor_year", column_name="职责移交年份")
+    successor_source = fields.Field(attribute="successor_source", column_name="移交出处")
+    successor_quote = fields.Field(attribute="successor_quote", column_name="移交原文")
+    unconfirmed = fields.Field(attribute="unconfirmed", column_name="待确认说明")
 
     SERVICE_FIELDS = (
         "name_zh",
@@ -76,12 +114,29 @@ class DepartmentResource(BilingualResource):
         "successor",
         "note",
         "sources",
+        "kind",
+        "successor_year",
+        "successor_source",
+        "successor_quote",
+        "unconfirmed",
     )
 
     class Meta:
         model = Department
         import_id_fields = ("code",)
-        fields = ("code", "name_zh", "short_name_zh", "name_en", "status", "successor")
+        fields = (
+            "code",
+            "name_zh",
+            "short_name_zh",
+            "name_en",
+            "kind",
+            "status",
+            "successor",
+            "successor_year",
+            "successor_source",
+            "successor_quote",
+            "unconfirmed",
+        )
 
     def write_batch(self):
         return catalogue_batch()
@@ -94,6 +149,10 @@ class DepartmentResource(BilingualResource):
                 fields_[name] = _status(value)
             elif name == "successor":
                 fields_[name] = _successor(value)
+            elif name == "kind":
+                fields_[name] = _kind(value)
+            elif name == "successor_year":
+                fields_[name] = _year(value)
             elif name != "code":
                 fields_[name] = value
         fields_.setdefault("name_zh", "")

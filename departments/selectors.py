@@ -20,3 +20,27 @@ def current_department_ids() -> dict[int, int]:
         return pk
 
     return {pk: current(pk) for pk in successor}
+
+
+def unconfirmed_reasons() -> dict[int, list[str]]:
+    """Every department's pk → the ``unconfirmed`` texts along its chain of successors (itself
+    first), for the departments whose resolution to today's department is not confirmed. One
+    query; a department missing from the result is confirmed."""
+    rows = {
+        pk: (successor_id, unconfirmed)
+        for pk, successor_id, unconfirmed in Department.objects.values_list(
+            "pk", "successor_id", "unconfirmed"
+        )
+    }
+    reasons: dict[int, list[str]] = {}
+    for start in rows:
+        found, seen, pk = [], set(), start
+        while pk is not None and pk in rows and pk not in seen:
+            seen.add(pk)
+            successor_id, unconfirmed = rows[pk]
+            if unconfirmed:
+                found.append(unconfirmed)
+            pk = successor_id
+        if found:
+            reasons[start] = found
+    return reasons

@@ -23,13 +23,15 @@ from typing import Generic, TypeVar
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
-from django.db.models import ProtectedError, Q, RestrictedError
+from django.db.models import Exists, F, OuterRef, ProtectedError, Q, RestrictedError, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from qualityhub.events import catalogue_changed_on_commit
 
-from .choices import DEPARTMENT_ROLES, DepartmentStatus, Role
+from .choices import DEPARTMENT_ROLES, DepartmentKind, DepartmentStatus, Role
 from .models import Department, DepartmentAlias, Membership
+from .selectors import current_department_ids
 
 logger = logging.getLogger(__name__)
 
@@ -320,11 +322,18 @@ def department_clean(
     successor: Department | None = None,
     note: str = "",
     sources: list | None = None,
+    kind: str = DepartmentKind.DEPARTMENT,
+    successor_year: int | None = None,
+    successor_source: str = "",
+    successor_quote: str = "",
+    unconfirmed: str = "",
 ) -> dict:
     """The values of a department as stored; ``ValidationError`` keyed by field otherwise.
 
     A historical department needs a successor and a current one has none; a department may not
-    be its own successor, directly or through a chain of successors.
+    be its own successor, directly or through a chain of successors. The step to the successor
+    may carry its year (2000–2100) and its source with the source's own sentence, which go
+    together; a step after 2018 needs them (the catalogue's check says the same).
     """
     errors = Errors()
     values = {
@@ -336,6 +345,11 @@ def department_clean(
         "successor": successor,
         "note": text(note),
         "sources": sources if isinstance(sources, list) else [],
+        "kind": text(kind) or DepartmentKind.DEPARTMENT,
+        "successor_year": successor_year,
+        "successor_source": text(successor_source),
+        "successor_quote": text(successor_quote),
+        "unconfirmed": text(unconfirmed),
     }
     pk = department.pk if department is not None else None
     require(errors, "code", values["code"], _("请填写部门代码。"))
@@ -369,17 +383,9 @@ def department_clean(
             )
     elif successor is not None:
         errors.add("successor", _("现行部门没有继承部门；撤并或更名后请将状态改为“历史”。"))
-    # The row as stored: an admin form may already have set the new values on ``department``.
-    stored_status = Department.objects.filter(pk=pk).values_list("status", flat=True).first()
-    if (
-        values["status"] == DepartmentStatus.HISTORICAL
-        and stored_status == DepartmentStatus.CURRENT
-        and Membership.objects.filter(department_id=pk).exists()
-    ):
-        errors.add(
-            "status",
-            _("该部门仍有填报员或审核员，请先把他们调到继承部门，再改为历史部门。"),
-        )
+    if values["kind"] not in DepartmentKind.values:
+        errors.add("kind", _("类别只能是“部门”或“协调机构”。"))
+    _check_succession(errors, values)
     if sources is not None and not (
         isinstance(sources, list)
         and all(isinstance(item, dict) for item in sources)
@@ -390,6 +396,39 @@ def department_clean(
         )
     errors.raise_if_any()
     return values
+
+
+#: Steps to a successor after this year (the 2018 reform and later) cite their announcement.
+SUCCESSION_SOURCE_AFTER = 2018
+
+
+def _check_succession(errors: Errors, values: dict) -> None:
+    """The year and the source of the step to the successor: a year only with a successor, the
+    source and its sentence together, both required for a step after 2018. A year written as
+    digits (an import's cell) is read as a number."""
+    year = values["successor_year"]
+    if year is not None:
+        if isinstance(year, str) and year.strip().isdigit():
+            year = values["successor_year"] = int(year.strip())
+        if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
+            errors.add("successor_year", _("移交年份须是 2000 至 2100 之间的年份。"))
+            return
+        if values["successor"] is None:
+            errors.add("successor_year", _("只有指定了继承部门，才能填写移交年份。"))
+    if bool(values["successor_source"]) != bool(values["successor_quote"]):
+        field = "successor_quote" if values["successor_source"] else "successor_source"
+        errors.add(field, _("移交出处和移交原文须同时填写。"))
+    if (
+        values["successor"] is not None
+        and isinstance(year, int)
+        and year > SUCCESSION_SOURCE_AFTER
+        and not (values["successor_source"] and values["successor_quote"])
+    ):
+        errors.add(
+            "successor_source",
+            _("%(year)d 年以后的移交须写明出处（公告或年鉴）和原文。")
+            % {"year": SUCCESSION_SOURCE_AFTER},
+        )
 
 
 def _leads_back(successor: Department, pk: int) -> bool:
@@ -409,9 +448,13 @@ def department_save(
     *, department: Department | None = None, acting_user, **fields
 ) -> Saved[Department]:
     """Create a department, or update ``department``; the fields are those of
-    :func:`department_clean`."""
+    :func:`department_clean`. The users of a department that becomes historical move to the
+    department that holds its duties today (:func:`memberships_follow_successors`)."""
     values = department_clean(department=department, **fields)
-    return write(Department, department, values, acting_user=acting_user)
+    saved = write(Department, department, values, acting_user=acting_user)
+    if saved.changed and saved.obj.status == DepartmentStatus.HISTORICAL:
+        memberships_follow_successors(department_ids=[saved.obj.pk])
+    return saved
 
 
 @transaction.atomic
@@ -559,6 +602,81 @@ def membership_set(*, user, role: str, department: Department | None = None) -> 
         user.is_staff = user.is_superuser = True
         user.save(update_fields=["is_staff", "is_superuser"])
     return membership
+
+
+# --- Following successors -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StayedBehind:
+    """A row that could not follow its department's successor: today's department already has
+    the row it would become (the same ``key``). It stays where it is for the office to resolve."""
+
+    model: str
+    pk: int
+    department: int
+    successor: int
+
+    def __str__(self) -> str:
+        return f"{self.model} {self.pk}: department {self.department} → {self.successor}"
+
+
+def successor_moves() -> dict[int, int]:
+    """Every historical department's pk → the pk of the department that holds its duties today
+    (one query; a department in a cycle has nowhere to go and is left out)."""
+    return {pk: today for pk, today in current_department_ids().items() if today != pk}
+
+
+def rows_follow_successors(
+    rows: models.QuerySet,
+    *,
+    key: tuple[str, ...],
+    moves: dict[int, int],
+    original: str | None = None,
+    bump_version: bool = False,
+) -> tuple[int, list[StayedBehind]]:
+    """Move ``rows`` (of a model with a ``department`` foreign key) of the departments in
+    ``moves`` (pk → today's pk, :func:`successor_moves`) to today's department: one UPDATE per
+    department that has rows, set-based, without saving (and so without history).
+
+    ``original`` names a field that keeps the department the row was written under (set on the
+    first move, kept on later ones); ``bump_version`` refuses forms opened before the move. A row
+    whose ``key`` fields already name a row of today's department stays and is returned.
+    """
+    model = rows.model
+    label = model._meta.label
+    moved, stayed = 0, []
+    present = rows.filter(department_id__in=moves).values_list("department_id", flat=True)
+    for old in sorted(set(present)):
+        new = moves[old]
+        mine = rows.filter(department_id=old)
+        clash = Exists(
+            model._default_manager.filter(department_id=new, **{f: OuterRef(f) for f in key})
+        )
+        taken = mine.filter(clash).values_list("pk", flat=True)
+        stayed += [StayedBehind(label, pk, old, new) for pk in taken]
+        updates = {"department_id": new}
+        if original is not None:
+            updates[f"{original}_id"] = Coalesce(F(f"{original}_id"), Value(old))
+        if bump_version:
+            updates["version"] = F("version") + 1
+        moved += mine.filter(~clash).update(**updates)
+    return moved, stayed
+
+
+def memberships_follow_successors(*, department_ids=None) -> int:
+    """Reporters and reviewers of historical departments (of ``department_ids`` only, if given)
+    now belong to the department that holds their duties today (a user has one membership, so
+    none stays behind). Returns how many moved."""
+    rows = Membership.objects.all()
+    if department_ids is not None:
+        rows = rows.filter(department_id__in=department_ids)
+    if not rows.filter(department__status=DepartmentStatus.HISTORICAL).exists():
+        return 0
+    moved, _stayed = rows_follow_successors(rows, key=("user",), moves=successor_moves())
+    if moved:
+        _log(f"{moved} memberships moved to today's departments", None)
+    return moved
 
 
 @transaction.atomic

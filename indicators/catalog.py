@@ -154,6 +154,44 @@ def validate_catalog(catalog: Catalog, sources_dir: Path) -> None:
         raise CatalogError(problems)
 
 
+#: Department kinds a row may give (``departments.choices.DepartmentKind``).
+DEPARTMENT_KINDS = ("department", "coordinating_office")
+#: A step to a successor after this year cites its announcement (the 2018 reform and later).
+SUCCESSION_SOURCE_AFTER = 2018
+
+
+def _succession_problems(where: str, dept: dict) -> list[str]:
+    """A department row's kind, the year and source of the step to its successor, and the
+    ``unconfirmed`` mark. The successor's sentence comes from outside the seed documents, so it
+    is not looked up in them."""
+    problems = []
+    kind = dept.get("kind", "department")
+    if kind not in DEPARTMENT_KINDS:
+        problems.append(f"{where}: kind {kind!r} is not one of {', '.join(DEPARTMENT_KINDS)}")
+    year, successor = dept.get("successor_year"), dept.get("successor")
+    if year is not None:
+        if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
+            problems.append(f"{where}: successor_year {year!r} is not a year from 2000 to 2100")
+            year = None
+        elif not successor:
+            problems.append(f"{where}: successor_year without a successor")
+    source, quote = dept.get("successor_source"), dept.get("successor_quote")
+    for key, value in (("successor_source", source), ("successor_quote", quote)):
+        if value is not None and not isinstance(value, str):
+            problems.append(f"{where}: {key} must be text")
+    if bool(source) != bool(quote):
+        problems.append(f"{where}: successor_source and successor_quote go together")
+    if successor and year is not None and year > SUCCESSION_SOURCE_AFTER and not (source and quote):
+        problems.append(
+            f"{where}: a successor set after {SUCCESSION_SOURCE_AFTER} needs successor_source"
+            " and successor_quote"
+        )
+    unconfirmed = dept.get("unconfirmed")
+    if unconfirmed is not None and not isinstance(unconfirmed, str):
+        problems.append(f"{where}: unconfirmed must be text (why the resolution is unconfirmed)")
+    return problems
+
+
 def catalog_problems(catalog: Catalog, sources_dir: Path) -> list[str]:
     """Every inconsistency of the catalogue's documents, departments, indicators, targets,
     tasks, responsibilities and assignments, as lines for :class:`CatalogError`."""
@@ -225,6 +263,7 @@ def catalog_problems(catalog: Catalog, sources_dir: Path) -> list[str]:
         for i, source in enumerate(dept.get("sources") or []):
             check_quote(f"{where} source {i + 1}", source)
         check_name_en(where, dept)
+        problems.extend(_succession_problems(where, dept))
     for dept in catalog.departments:  # every chain of successors ends at a current department
         seen, code = set(), dept["code"]
         while code in dept_codes and dept_codes[code].get("status") == "historical":

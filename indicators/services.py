@@ -23,7 +23,7 @@ from django.db import models, transaction
 from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 
-from departments.choices import DepartmentStatus
+from departments.choices import DepartmentKind, DepartmentStatus
 from departments.models import Department, DepartmentAlias
 from departments.services import (
     DELETED,
@@ -31,6 +31,7 @@ from departments.services import (
     Errors,
     NameOwners,
     Saved,
+    StayedBehind,
     catalogue_batch,
     check_length,
     delete,
@@ -38,6 +39,7 @@ from departments.services import (
     department_clean,
     no_name_message,
     require,
+    rows_follow_successors,
     same_name_message,
     text,
     write,
@@ -826,6 +828,16 @@ def reporting_assignment_delete(*, assignment: ReportingAssignment, acting_user)
     delete(assignment, acting_user=acting_user)
 
 
+def assignments_follow_successors(moves: dict[int, int]) -> tuple[int, list[StayedBehind]]:
+    """Assignments of departments that became historical pass to today's department
+    (``moves``: :func:`departments.services.successor_moves`); one that today's department
+    already has (same indicator and role) stays and is returned. Responsibilities do not move:
+    they keep the department the document names and resolve through ``current()``."""
+    return rows_follow_successors(
+        ReportingAssignment.objects.all(), key=("indicator", "role"), moves=moves
+    )
+
+
 # --- The fixture loader -----------------------------------------------------------------------
 
 
@@ -953,6 +965,11 @@ def _load_departments(catalog: Catalog, load: _Loader) -> dict[str, Department]:
             successor=saved.get(row.get("successor") or ""),
             note=row.get("note") or "",
             sources=row.get("sources") or [],
+            kind=row.get("kind") or DepartmentKind.DEPARTMENT,
+            successor_year=row.get("successor_year"),
+            successor_source=row.get("successor_source") or "",
+            successor_quote=row.get("successor_quote") or "",
+            unconfirmed=row.get("unconfirmed") or "",
         )
         if department is not None:
             saved[row["code"]] = department

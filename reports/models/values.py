@@ -25,7 +25,9 @@ class ReportedValue(WorkflowRow):
     """One department's figure for one indicator and period, with its review workflow.
 
     There is at most one row per indicator × department × period; every change to it goes through
-    ``reports.reporting.services`` and is recorded in :class:`ReportedValueChange`.
+    ``reports.reporting.services`` and is recorded in :class:`ReportedValueChange`. The one
+    exception is no change of the figure: when its department becomes historical, the row moves
+    to today's department (``values_follow_successors``), keeping ``department_as_reported``.
     """
 
     indicator = models.ForeignKey(
@@ -39,6 +41,16 @@ class ReportedValue(WorkflowRow):
         verbose_name=_("部门"),
         on_delete=models.PROTECT,
         related_name="reported_values",
+    )
+    # Set when the row followed its department's successor (``values_follow_successors``): the
+    # department it was reported under.
+    department_as_reported = models.ForeignKey(
+        "departments.Department",
+        verbose_name=_("填报时部门"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     period = models.CharField(_("期间"), max_length=6, validators=[validate_period_id])
     value = models.DecimalField(_("数值"), max_digits=20, decimal_places=6, null=True, blank=True)
@@ -183,6 +195,14 @@ class QualitativeReport(WorkflowRow):
         verbose_name=_("部门"),
         on_delete=models.PROTECT,
         related_name="qualitative_reports",
+    )
+    department_as_reported = models.ForeignKey(
+        "departments.Department",
+        verbose_name=_("填报时部门"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     period = models.CharField(_("期间"), max_length=6, validators=[validate_period_id])
     status = models.CharField(_("进展"), max_length=16, choices=TaskStatus.choices, blank=True)

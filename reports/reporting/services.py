@@ -23,6 +23,8 @@ field, one saves and the other is told, with both figures shown.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -30,10 +32,18 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from departments.models import Department
+from departments.choices import DepartmentStatus
+from departments.models import Department, Membership
+from departments.services import (
+    StayedBehind,
+    memberships_follow_successors,
+    rows_follow_successors,
+    successor_moves,
+)
 from indicators.catalog import (
     Catalog,
     CatalogError,
@@ -42,15 +52,16 @@ from indicators.catalog import (
     read_catalog,
     to_decimal,
 )
-from indicators.models import Document, Indicator, Task
+from indicators.models import Document, Indicator, ReportingAssignment, Task
 from indicators.selectors import target_in_force
-from indicators.services import LoadReport, catalog_load
+from indicators.services import LoadReport, assignments_follow_successors, catalog_load
 from qualityhub import events
 from reports.access import require_department_member, require_office
 from reports.cache import bump_dashboard_version_on_commit
 from reports.choices import ChangeVia, PeriodStatus, ValueSource, ValueState
 from reports.gaps.tasks import schedule_gap_computation_on_commit
 from reports.models import (
+    ImportColumnMapping,
     QualitativeReport,
     QualitativeReportChange,
     ReportedValue,
@@ -63,6 +74,8 @@ from reports.periods import Period
 from . import rules
 from .rules import ExpectedRange, RuleViolation
 from .selectors import department_form, entry_is_open, expected_range, reporting_problem
+
+logger = logging.getLogger(__name__)
 
 
 class WorkflowError(Exception):
@@ -758,6 +771,114 @@ def demo_values_remove() -> int:
     if deleted:
         _after_value_change(ValueState.APPROVED, "")
     return deleted
+
+
+# --- Departments that became historical ------------------------------------------------------
+
+
+@dataclass
+class SuccessorsFollowed:
+    """What :func:`values_follow_successors` moved, and the rows that stayed behind."""
+
+    moved: dict[str, int] = field(default_factory=dict)
+    stayed: list[StayedBehind] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.moved.values())
+
+
+def _rows_of_historical_departments() -> bool:
+    """Whether any row that follows successors still names a historical department (one
+    query, so that the catalogue's every change costs one query when nothing is to move)."""
+    department = OuterRef("pk")
+    return (
+        Department.objects.filter(status=DepartmentStatus.HISTORICAL)
+        .filter(
+            Exists(ReportedValue.objects.filter(department=department))
+            | Exists(QualitativeReport.objects.filter(department=department))
+            | Exists(ValueBounds.objects.filter(department=department))
+            | Exists(ImportColumnMapping.objects.filter(department=department))
+            | Exists(ReportingAssignment.objects.filter(department=department))
+            | Exists(Membership.objects.filter(department=department))
+        )
+        .exists()
+    )
+
+
+def values_follow_successors(*, acting_user: AbstractBaseUser | None = None) -> SuccessorsFollowed:
+    """Rows of departments that became historical pass to the department that holds their
+    duties today: reported values and qualitative reports (keeping the department they were
+    reported under in ``department_as_reported``), the office's expected ranges, import column
+    mappings, reporting assignments and users' memberships.
+
+    Set-based, and outside the history: a move writes no ``ReportedValueChange``, as no figure
+    changed. A row whose place at today's department is taken (the same indicator and period
+    already reported there) stays where it is, is logged, and is returned for the office.
+    Responsibilities stay with the department the document names (they resolve through
+    ``Department.current``). Called after every catalogue change (``reports.apps``) and by the
+    migration that introduced ``department_as_reported``.
+    """
+    result = SuccessorsFollowed()
+    if not _rows_of_historical_departments():
+        return result
+    moves = successor_moves()
+    with transaction.atomic():
+        approved_moving = (
+            ReportedValue.objects.filter(
+                department_id__in=moves, state=ValueState.APPROVED
+            ).exists()
+            or QualitativeReport.objects.filter(
+                department_id__in=moves, state=ValueState.APPROVED
+            ).exists()
+        )
+        steps = (
+            (
+                "reported values",
+                ReportedValue.objects.all(),
+                ("indicator", "period"),
+                {"original": "department_as_reported", "bump_version": True},
+            ),
+            (
+                "qualitative reports",
+                QualitativeReport.objects.filter(task__isnull=False),
+                ("task", "period"),
+                {"original": "department_as_reported", "bump_version": True},
+            ),
+            (
+                "qualitative reports",
+                QualitativeReport.objects.filter(indicator__isnull=False),
+                ("indicator", "period"),
+                {"original": "department_as_reported", "bump_version": True},
+            ),
+            ("value bounds", ValueBounds.objects.all(), ("indicator",), {}),
+            (
+                "import column mappings",
+                ImportColumnMapping.objects.filter(department__isnull=False),
+                ("header",),
+                {},
+            ),
+        )
+        for kind, rows, key, options in steps:
+            moved, stayed = rows_follow_successors(rows, key=key, moves=moves, **options)
+            result.moved[kind] = result.moved.get(kind, 0) + moved
+            result.stayed += stayed
+        result.moved["reporting assignments"], stayed = assignments_follow_successors(moves)
+        result.stayed += stayed
+        result.moved["memberships"] = memberships_follow_successors()
+        if result.total:
+            bump_dashboard_version_on_commit()
+            if approved_moving:
+                schedule_gap_computation_on_commit()
+    if result.total:
+        logger.info(
+            "rows of historical departments moved to today's: %s (by %s)",
+            result.moved,
+            acting_user or "system",
+        )
+    for row in result.stayed:
+        logger.warning("row stays with its historical department, today's has one: %s", row)
+    return result
 
 
 # --- The catalogue's published figures ----------------------------------------------------------
