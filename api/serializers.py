@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from departments.marks import DepartmentMark, mark_of, marks_of
 from departments.models import Department
 from indicators.models import Document, Indicator, Responsibility, Target, Task
 from reports.choices import ChangeAction, ChangeVia, TaskStatus, choice_label
@@ -185,7 +186,32 @@ class IndicatorSerializer(serializers.ModelSerializer):
         ]
 
 
-class DepartmentSerializer(serializers.ModelSerializer):
+class MarkFields(serializers.Serializer):
+    """Whether a department's resolution to today's department is unconfirmed, and why (the
+    ``unconfirmed`` texts along its chain of successors), read from the view's
+    ``department_marks`` (one read per request), else from the row."""
+
+    resolution_unconfirmed = serializers.SerializerMethodField()
+    unconfirmed_reasons = serializers.SerializerMethodField()
+
+    def _department(self, obj) -> Department:
+        return obj
+
+    def _mark(self, obj) -> DepartmentMark:
+        department = self._department(obj)
+        marks = self.context.get("department_marks")
+        if marks is None:
+            marks = marks_of([department])
+        return mark_of(marks, department)
+
+    def get_resolution_unconfirmed(self, obj) -> bool:
+        return self._mark(obj).unconfirmed
+
+    def get_unconfirmed_reasons(self, obj) -> list[str]:
+        return list(self._mark(obj).reasons)
+
+
+class DepartmentSerializer(MarkFields, serializers.ModelSerializer):
     name = serializers.CharField(source="display_name", read_only=True)
     successor = NullableCode(source="successor.code")
     current_department = serializers.SerializerMethodField()
@@ -198,9 +224,13 @@ class DepartmentSerializer(serializers.ModelSerializer):
             "name_zh",
             "short_name_zh",
             "name_en",
+            "kind",
             "status",
             "successor",
             "current_department",
+            "unconfirmed",
+            "resolution_unconfirmed",
+            "unconfirmed_reasons",
             "note",
         ]
 
@@ -218,10 +248,14 @@ class TaskSerializer(serializers.ModelSerializer):
         fields = ["code", "document", "title_zh", "clause", "quote", "no_quote_reason", "note"]
 
 
-class ResponsibilitySerializer(serializers.ModelSerializer):
+class ResponsibilitySerializer(MarkFields, serializers.ModelSerializer):
+    """A responsibility; ``resolution_unconfirmed`` and ``unconfirmed_reasons`` are those of the
+    department the document names."""
+
     indicator = NullableCode(source="indicator.code")
     task = NullableCode(source="task.code")
     department = Code(source="department.code")
+    department_kind = serializers.CharField(source="department.kind", read_only=True)
     current_department = serializers.SerializerMethodField()
     document = Code(source="document.code")
 
@@ -232,8 +266,11 @@ class ResponsibilitySerializer(serializers.ModelSerializer):
             "indicator",
             "task",
             "department",
+            "department_kind",
             "current_department",
             "department_as_written",
+            "resolution_unconfirmed",
+            "unconfirmed_reasons",
             "role",
             "document",
             "clause",
@@ -245,6 +282,9 @@ class ResponsibilitySerializer(serializers.ModelSerializer):
     def get_current_department(self, responsibility: Responsibility) -> str:
         current = self.context.get("current_codes", {}).get(responsibility.department_id)
         return current or responsibility.department.current().code
+
+    def _department(self, responsibility: Responsibility) -> Department:
+        return responsibility.department
 
 
 # --- Periods ------------------------------------------------------------------------------------
@@ -558,6 +598,13 @@ class NamedDepartmentSerializer(serializers.Serializer):
     role_label = serializers.CharField()
     as_written = serializers.CharField()
     source = serializers.CharField(help_text=_("document、office 或 other"))
+    kind = serializers.CharField(
+        source="mark.kind", help_text=_("department 或 coordinating_office")
+    )
+    resolution_unconfirmed = serializers.BooleanField(source="mark.unconfirmed")
+    unconfirmed_reasons = serializers.ListField(
+        source="mark.reasons", child=serializers.CharField()
+    )
 
     def get_department(self, named) -> str | None:
         return self.context.get("department_codes", {}).get(named.department_id)

@@ -25,6 +25,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from departments.access import department_of, is_office
+from departments.marks import department_marks
 from departments.models import Department
 from departments.selectors import current_department_ids
 from indicators.models import Document, Indicator, Responsibility, Target, Task
@@ -80,7 +81,8 @@ class ReadOnly(
 
 
 class CurrentCodesMixin:
-    """Today's department of every department, read once per request (not once per row)."""
+    """Today's department of every department and every department's marks (kind, unconfirmed
+    resolution), read once per request (not once per row)."""
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -88,6 +90,7 @@ class CurrentCodesMixin:
         context["current_codes"] = {
             pk: codes[today] for pk, today in current_department_ids().items()
         }
+        context["department_marks"] = department_marks()
         return context
 
 

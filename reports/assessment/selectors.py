@@ -24,6 +24,7 @@ import pandas as pd
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from departments.marks import NO_MARK, DepartmentMark, marks_of, merge
 from departments.models import Department
 from departments.selectors import current_department_ids
 from indicators.choices import Comparator, ResponsibilityRole
@@ -71,14 +72,14 @@ class NamedDepartment:
     as_written: str = ""  # the document's wording, where it names a department since replaced
     source: str = NameSource.DOCUMENT
     source_document: str = ""  # the other plan's title (NameSource.OTHER_DOCUMENT)
+    #: Today's department's kind, and why the named row's resolution to it is unconfirmed.
+    mark: DepartmentMark = NO_MARK
 
     @property
     def role_label(self) -> str:
         return str(ResponsibilityRole(self.role).label)
 
-    @property
-    def text(self) -> str:
-        """``内蒙古自治区市场监督管理局（配合；原文：自治区质监局）``."""
+    def _notes(self) -> list[str]:
         notes = [self.role_label]
         if self.as_written:
             notes.append(_("原文：%(name)s") % {"name": self.as_written})
@@ -86,7 +87,19 @@ class NamedDepartment:
             notes.insert(0, _("办公室指定"))
         elif self.source == NameSource.OTHER_DOCUMENT:
             notes.insert(0, _("据《%(title)s》") % {"title": self.source_document})
-        return f"{self.name}（{'；'.join(notes)}）"
+        return notes
+
+    @property
+    def label(self) -> str:
+        """``内蒙古自治区市场监督管理局（配合；原文：自治区质监局）``: the page shows the marks
+        beside it (``{% department_mark %}``)."""
+        return f"{self.name}（{'；'.join(self._notes())}）"
+
+    @property
+    def text(self) -> str:
+        """:attr:`label` with the marks written out, for files and the printed page:
+        ``…（牵头；原文：自治区金融办；待确认：…）``."""
+        return f"{self.name}（{'；'.join(self._notes() + self.mark.notes())}）"
 
 
 @dataclass
@@ -409,6 +422,7 @@ def departments_named(targets: list[Target], current: dict[int, int]) -> dict[in
     """
     indicator_ids = {t.indicator_id for t in targets}
     departments = {d.pk: d for d in Department.objects.all()}
+    marks = marks_of(departments.values())
     responsibilities = defaultdict(list)
     for r in (
         Responsibility.objects.filter(indicator_id__in=indicator_ids)
@@ -426,6 +440,11 @@ def departments_named(targets: list[Target], current: dict[int, int]) -> dict[in
     def name_of(pk: int) -> str:
         return departments[current.get(pk, pk)].name_zh
 
+    def mark(named_pk: int) -> DepartmentMark:
+        """Today's department's kind; the reasons along the named row's chain."""
+        today = current.get(named_pk, named_pk)
+        return replace(marks.get(named_pk, NO_MARK), kind=marks.get(today, NO_MARK).kind)
+
     def written(r: Responsibility) -> NamedDepartment:
         today = current.get(r.department_id, r.department_id)
         return NamedDepartment(
@@ -433,6 +452,7 @@ def departments_named(targets: list[Target], current: dict[int, int]) -> dict[in
             name=name_of(today),
             role=r.role,
             as_written=r.department_as_written if today != r.department_id else "",
+            mark=mark(r.department_id),
         )
 
     named = {}
@@ -449,6 +469,7 @@ def departments_named(targets: list[Target], current: dict[int, int]) -> dict[in
                     name=name_of(pk),
                     role=role,
                     source=NameSource.OFFICE,
+                    mark=mark(pk),
                 )
                 for pk, role in assignments[target.indicator_id]
             ]
@@ -477,7 +498,9 @@ def _ordered(names: list[NamedDepartment]) -> list[NamedDepartment]:
         wordings = [w for w in merged[key].as_written.split("、") if w]
         if name.as_written and name.as_written not in wordings:
             wordings.append(name.as_written)
-        merged[key] = replace(merged[key], as_written="、".join(wordings))
+        merged[key] = replace(
+            merged[key], as_written="、".join(wordings), mark=merge(merged[key].mark, name.mark)
+        )
     rank = {role: i for i, role in enumerate(ROLE_ORDER)}
     return sorted(merged.values(), key=lambda d: rank.get(d.role, len(rank)))
 

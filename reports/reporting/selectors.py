@@ -128,6 +128,7 @@ class Basis:
     label: str  # the document and clause, or "办公室指定"
     as_written: str = ""
     detail: str = ""  # the office's basis for an assignment
+    department_id: int | None = None  # the department named (its marks: departments.marks)
 
     @property
     def role_label(self) -> str:
@@ -207,6 +208,7 @@ def _basis_label(responsibility: Responsibility) -> Basis:
         role=responsibility.role,
         label=f"{document.display_title} {responsibility.clause}",
         as_written=responsibility.department_as_written,
+        department_id=responsibility.department_id,
     )
 
 
@@ -288,7 +290,9 @@ def _build_form(
     for a in assignments:
         if tracked(a.indicator_id):
             indicator_roles.setdefault(a.indicator_id, (a.indicator, []))[1].append(
-                Basis(role=a.role, label="办公室指定", detail=a.basis)
+                Basis(
+                    role=a.role, label="办公室指定", detail=a.basis, department_id=a.department_id
+                )
             )
 
     value_rows, support_rows, qualitative_rows = [], [], []

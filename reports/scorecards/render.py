@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from django.template.loader import render_to_string
 
+from departments.marks import mark_of, marks_of
+from departments.models import Department
 from indicators.selectors import format_decimal
 from qualityhub.spreadsheets import XlsxBook
 from reports.choices import STATUS_COLOURS, STATUS_ORDER, GapStatus
@@ -79,6 +81,14 @@ def sparkline_svg(series: list, target: float | None, *, width=140, height=34) -
     return "".join(parts)
 
 
+def department_mark_text(data: dict) -> str:
+    """The scorecard's department's marks as words (``（协调机构；待确认：…）``), as they stand
+    when the scorecard is rendered: a printed page has no tooltip to hover."""
+    department = Department.objects.only("pk", "kind").filter(code=data["department"]["code"])
+    department = department.first()
+    return mark_of(marks_of([department]), department).text() if department else ""
+
+
 def render_html(data: dict, *, created_at=None) -> str:
     rows = []
     for row in data["rows"]:
@@ -106,7 +116,13 @@ def render_html(data: dict, *, created_at=None) -> str:
     ]
     return render_to_string(
         "reports/scorecard_document.html",
-        {"data": data, "rows": rows, "counts": counts, "created_at": created_at},
+        {
+            "data": data,
+            "rows": rows,
+            "counts": counts,
+            "created_at": created_at,
+            "department_mark": department_mark_text(data),
+        },
     )
 
 
@@ -120,7 +136,10 @@ def render_xlsx(data: dict) -> bytes:
     sheet = book.sheet("记分卡")
     sheet.widths((34, 40, 16, 8, 12, 14, 10, 12, 12))
     sheet.append(
-        [f"{data['department']['name']} · {data['period_label']} 质量强区指标记分卡"],
+        [
+            f"{data['department']['name']}{department_mark_text(data)} · "
+            f"{data['period_label']} 质量强区指标记分卡"
+        ],
         bold=True,
         size=14,
     )
