@@ -13,6 +13,7 @@ never come from the request.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -65,7 +66,7 @@ from reports.scorecards.views import scorecard_file
 from . import filters, serializers
 from .base import ApiViewMixin
 from .errors import Invalid, service_errors
-from .pagination import GenerationCountedPagination
+from .pagination import GenerationCachedList, GenerationCountedPagination
 
 FORBIDDEN_ENTRY = gettext_lazy("只有本部门的填报员或审核员可以填报、修改或提交本部门的数据。")
 FORBIDDEN_REVIEW = gettext_lazy("只有领导小组办公室可以审核、退回或重新打开。")
@@ -266,8 +267,12 @@ class WorkflowViewSet(
         """Submit the row for review (the department's own users)."""
         row = self.get_object()
         data = self._valid(serializers.SubmitSerializer)
-        with self._errors(FORBIDDEN_ENTRY):
-            _check_version(row, data.get("version"))
+        with self._errors(FORBIDDEN_ENTRY), transaction.atomic():
+            if data.get("version") is not None:
+                # Compared under the row's lock, so that a write between the read above and
+                # the submission is not submitted unseen.
+                locked = type(row).objects.select_for_update().get(pk=row.pk)
+                _check_version(locked, data["version"])
             row = row_submit(row, acting_user=request.user, via=ChangeVia.API)
         return self._respond(row)
 
@@ -324,7 +329,7 @@ class WorkflowViewSet(
 
 
 @extend_schema(tags=["values"])
-class ReportedValueViewSet(WorkflowViewSet):
+class ReportedValueViewSet(GenerationCachedList, WorkflowViewSet):
     """Reported values: a department's figures and their review."""
 
     pagination_class = GenerationCountedPagination
@@ -611,12 +616,12 @@ class ScorecardRunViewSet(ReadOnly):
         OpenApiParameter(
             "year",
             OpenApiTypes.INT,
-            description=_("目标年份；默认为最近一个已结束的目标年份"),
+            description=gettext_lazy("目标年份；默认为最近一个已结束的目标年份"),
         ),
         OpenApiParameter(
             "department",
             OpenApiTypes.STR,
-            description=_("部门代码；部门用户只能查看本部门"),
+            description=gettext_lazy("部门代码；部门用户只能查看本部门"),
         ),
     ],
     responses=serializers.AssessmentRowSerializer(many=True),

@@ -24,7 +24,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, ProtectedError, Q, RestrictedError, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Now
 from django.utils.translation import gettext as _
 
 from qualityhub.events import catalogue_changed_on_commit
@@ -640,8 +640,10 @@ def rows_follow_successors(
     department that has rows, set-based, without saving (and so without history).
 
     ``original`` names a field that keeps the department the row was written under (set on the
-    first move, kept on later ones); ``bump_version`` refuses forms opened before the move. A row
-    whose ``key`` fields already name a row of today's department stays and is returned.
+    first move, kept on later ones); ``bump_version`` refuses forms opened before the move and
+    marks the row updated (``updated_at``), so that a reader of what changed since a moment
+    (DHIS2's ``lastUpdated``) sees its new department. A row whose ``key`` fields already name
+    a row of today's department stays and is returned.
     """
     model = rows.model
     label = model._meta.label
@@ -660,6 +662,7 @@ def rows_follow_successors(
             updates[f"{original}_id"] = Coalesce(F(f"{original}_id"), Value(old))
         if bump_version:
             updates["version"] = F("version") + 1
+            updates["updated_at"] = Now()
         moved += mine.filter(~clash).update(**updates)
     return moved, stayed
 

@@ -97,12 +97,15 @@ def _returned(params: dict) -> tuple[str, str]:
 
 
 def _submitted(params: dict) -> tuple[str, str]:
-    count = params.get("count", 0)
+    count = params.get("count")
     values = {
         "department": _name(params.get("department")),
         "period": _period(params.get("period")),
         "count": count,
     }
+    body = _("请在“待审核”中审核。")
+    if count is None:  # rows submitted one by one: told once an hour, without a count
+        return _("%(department)s提交了%(period)s的填报") % values, body
     title = (
         ngettext(
             "%(department)s提交了%(period)s的 %(count)d 项填报",
@@ -111,7 +114,6 @@ def _submitted(params: dict) -> tuple[str, str]:
         )
         % values
     )
-    body = _("请在“待审核”中审核。")
     return title, body
 
 

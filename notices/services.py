@@ -151,9 +151,15 @@ def returned_notices_create(*, row, action: str, comment: str) -> list:
 
 
 def submitted_notices_create(*, department, period: str, count: int, row=None) -> list:
-    """The office is told that a department submitted rows for review."""
+    """The office is told that a department submitted rows for review.
+
+    A whole form is one notice with its count. Rows submitted one by one (through the API, say)
+    are told once per department, quarter and hour, without a count: a program submitting 500
+    rows sends the office one notice, not 500.
+    """
     if row is not None:
-        key = f"submitted:{row._meta.model_name}:{row.pk}:{row.version}"
+        key = f"submitted:{department.code}:{period}:rows:{timezone.now():%Y%m%d%H}"
+        count = None
     else:
         key = f"submitted:{department.code}:{period}:{timezone.now().strftime('%Y%m%d%H%M%S%f')}"
     link = reverse("reports:inbox") + f"?department={department.code}&period={period}"

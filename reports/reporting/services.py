@@ -406,6 +406,7 @@ def reported_value_followup_set(
         new_state=locked.state,
         comment=comment.strip(),
     )
+    bump_dashboard_version_on_commit()  # the inbox and the API's lists show the mark
     return locked, True
 
 

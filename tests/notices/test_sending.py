@@ -239,15 +239,17 @@ def test_a_department_submitting_its_form_tells_the_office_once(
     )
 
 
-def test_a_row_submitted_on_its_own_tells_the_office_of_one_row(
+def test_rows_submitted_one_by_one_tell_the_office_once_an_hour(
     cast, quarter, mailbox, django_capture_on_commit_callbacks
 ):
-    rate, _brands = _fill_agri(cast, state="draft")
-    with django_capture_on_commit_callbacks(execute=True):
-        row_submit(rate, acting_user=cast.owner, via=ChangeVia.API)
+    rate, brands = _fill_agri(cast, state="draft")
+    for row in (rate, brands):  # a program submitting rows one at a time
+        with django_capture_on_commit_callbacks(execute=True):
+            row_submit(row, acting_user=cast.owner, via=ChangeVia.API)
     (message,) = mailbox.messages
-    assert "提交了2026年第三季度的 1 项填报" in _subject(message)
-    assert Notice.objects.get().key == f"submitted:reportedvalue:{rate.pk}:{rate.version + 1}"
+    assert "提交了2026年第三季度的填报" in _subject(message)
+    (notice,) = Notice.objects.all()
+    assert notice.key.startswith("submitted:AGRI:2026Q3:rows:")
 
 
 # --- Preferences ----------------------------------------------------------------------------------
