@@ -490,19 +490,19 @@ class SubmitSerializer(serializers.Serializer):
         required=False,
         min_value=0,
         max_value=2**31 - 1,
-        help_text=_("可选：读到的版本；与当前版本不符时不提交（409）"),
+        help_text=_("可选：读到的版本；与当前版本不符时不执行（409）"),
     )
 
 
-class ApproveSerializer(serializers.Serializer):
+class ApproveSerializer(SubmitSerializer):
     comment = Text(required=False, allow_blank=True, max_length=2000, default="")
 
 
-class ReturnSerializer(serializers.Serializer):
+class ReturnSerializer(SubmitSerializer):
     comment = Text(max_length=2000, allow_blank=True, help_text=_("退回意见（必填）"))
 
 
-class ReopenSerializer(serializers.Serializer):
+class ReopenSerializer(SubmitSerializer):
     reason = Text(max_length=2000, allow_blank=True, help_text=_("重新打开的原因（必填）"))
 
 

@@ -13,7 +13,6 @@ never come from the request.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -53,7 +52,6 @@ from reports.periods import Period
 from reports.reporting import rules
 from reports.reporting.selectors import reporting_problem
 from reports.reporting.services import (
-    StaleValueError,
     qualitative_report_save_draft,
     reported_value_save_draft,
     row_approve,
@@ -226,12 +224,6 @@ def _figure(indicator: Indicator, raw: str | None):
         raise Invalid(exc.messages[0], field="value", code="rule_violation") from None
 
 
-def _check_version(row, version: int | None) -> None:
-    """A workflow step with the version the client read: refused if the row has changed."""
-    if version is not None and version != row.version:
-        raise StaleValueError(row)
-
-
 def _paged(view, queryset, serializer_class):
     page = view.paginate_queryset(queryset)
     data = serializer_class(page, many=True, context=view.get_serializer_context()).data
@@ -267,13 +259,15 @@ class WorkflowViewSet(
         """Submit the row for review (the department's own users)."""
         row = self.get_object()
         data = self._valid(serializers.SubmitSerializer)
-        with self._errors(FORBIDDEN_ENTRY), transaction.atomic():
-            if data.get("version") is not None:
-                # Compared under the row's lock, so that a write between the read above and
-                # the submission is not submitted unseen.
-                locked = type(row).objects.select_for_update().get(pk=row.pk)
-                _check_version(locked, data["version"])
-            row = row_submit(row, acting_user=request.user, via=ChangeVia.API)
+        with self._errors(FORBIDDEN_ENTRY):
+            # The version is compared under the row's lock, so that a write between the read
+            # above and the submission is not submitted unseen.
+            row = row_submit(
+                row,
+                acting_user=request.user,
+                via=ChangeVia.API,
+                expected_version=data.get("version"),
+            )
         return self._respond(row)
 
     @extend_schema(request=serializers.ApproveSerializer)
@@ -284,7 +278,11 @@ class WorkflowViewSet(
         data = self._valid(serializers.ApproveSerializer)
         with self._errors(FORBIDDEN_REVIEW):
             row = row_approve(
-                row, acting_user=request.user, comment=data["comment"], via=ChangeVia.API
+                row,
+                acting_user=request.user,
+                comment=data["comment"],
+                via=ChangeVia.API,
+                expected_version=data.get("version"),
             )
         return self._respond(row)
 
@@ -297,7 +295,11 @@ class WorkflowViewSet(
         self._comment("return", data["comment"], "comment")
         with self._errors(FORBIDDEN_REVIEW):
             row = row_return(
-                row, acting_user=request.user, comment=data["comment"], via=ChangeVia.API
+                row,
+                acting_user=request.user,
+                comment=data["comment"],
+                via=ChangeVia.API,
+                expected_version=data.get("version"),
             )
         return self._respond(row)
 
@@ -310,7 +312,11 @@ class WorkflowViewSet(
         self._comment("reopen", data["reason"], "reason")
         with self._errors(FORBIDDEN_REVIEW):
             row = row_reopen(
-                row, acting_user=request.user, reason=data["reason"], via=ChangeVia.API
+                row,
+                acting_user=request.user,
+                reason=data["reason"],
+                via=ChangeVia.API,
+                expected_version=data.get("version"),
             )
         return self._respond(row)
 

@@ -189,6 +189,8 @@ class ReviewForm(forms.Form):
         choices=[("approve", "approve"), ("return", "return"), ("reopen", "reopen")]
     )
     comment = forms.CharField(required=False, max_length=2000, widget=forms.Textarea)
+    # The version of the row the reviewer saw: a row changed since is not decided unseen.
+    version = forms.IntegerField(required=False, min_value=0, max_value=2**31 - 1)
 
     def clean(self):
         cleaned = super().clean()

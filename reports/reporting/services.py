@@ -606,8 +606,14 @@ def _transition(
     acting_user,
     comment: str = "",
     via: str = ChangeVia.FORM,
+    expected_version: int | None = None,
 ) -> ReportedValue | QualitativeReport:
-    """Move one row along the workflow (``rules.TRANSITIONS``), recording who did it and why."""
+    """Move one row along the workflow (``rules.TRANSITIONS``), recording who did it and why.
+
+    ``expected_version`` is the version the reviewer (or submitter) saw; when given, a row that
+    changed since is refused with :class:`StaleValueError` (approving a figure the reviewer has
+    not seen). ``None``: the caller read the row under this same lock.
+    """
     if action == "submit":
         require_department_member(acting_user, row.department)
     else:
@@ -616,6 +622,8 @@ def _transition(
         raise WorkflowError(problem)
     allowed_from, to = rules.TRANSITIONS[action]
     locked = type(row).objects.select_for_update().get(pk=row.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleValueError(locked)
     if locked.state not in allowed_from:
         raise WorkflowError(
             _("“%(row)s”当前%(state)s，不能执行此操作。")
@@ -680,27 +688,52 @@ def _transition(
 
 
 @transaction.atomic
-def row_submit(row, *, acting_user, via: str = ChangeVia.FORM):
+def row_submit(row, *, acting_user, via: str = ChangeVia.FORM, expected_version=None):
     """A department submits its figure (or report) for review."""
-    return _transition(row, action="submit", acting_user=acting_user, via=via)
+    return _transition(
+        row, action="submit", acting_user=acting_user, via=via, expected_version=expected_version
+    )
 
 
 @transaction.atomic
-def row_approve(row, *, acting_user, comment: str = "", via: str = ChangeVia.FORM):
+def row_approve(
+    row, *, acting_user, comment: str = "", via: str = ChangeVia.FORM, expected_version=None
+):
     """The office approves a submitted row; approved figures feed the gap engine."""
-    return _transition(row, action="approve", acting_user=acting_user, comment=comment, via=via)
+    return _transition(
+        row,
+        action="approve",
+        acting_user=acting_user,
+        comment=comment,
+        via=via,
+        expected_version=expected_version,
+    )
 
 
 @transaction.atomic
-def row_return(row, *, acting_user, comment: str, via: str = ChangeVia.FORM):
+def row_return(row, *, acting_user, comment: str, via: str = ChangeVia.FORM, expected_version=None):
     """The office returns a submitted row for correction, saying what to correct."""
-    return _transition(row, action="return", acting_user=acting_user, comment=comment, via=via)
+    return _transition(
+        row,
+        action="return",
+        acting_user=acting_user,
+        comment=comment,
+        via=via,
+        expected_version=expected_version,
+    )
 
 
 @transaction.atomic
-def row_reopen(row, *, acting_user, reason: str, via: str = ChangeVia.FORM):
+def row_reopen(row, *, acting_user, reason: str, via: str = ChangeVia.FORM, expected_version=None):
     """The office unlocks an approved row for correction, stating why; it no longer counts."""
-    return _transition(row, action="reopen", acting_user=acting_user, comment=reason, via=via)
+    return _transition(
+        row,
+        action="reopen",
+        acting_user=acting_user,
+        comment=reason,
+        via=via,
+        expected_version=expected_version,
+    )
 
 
 @transaction.atomic

@@ -293,19 +293,20 @@ def _review(request, row, detail_url: str):
                 messages.error(request, error)
         return redirect(detail_url)
     action, comment = form.cleaned_data["action"], form.cleaned_data["comment"]
+    seen = form.cleaned_data.get("version")
     done = False
     try:
         if action == "approve":
-            row_approve(row, acting_user=request.user, comment=comment)
+            row_approve(row, acting_user=request.user, comment=comment, expected_version=seen)
             messages.success(request, _("已审核通过：%(row)s") % {"row": row})
         elif action == "return":
-            row_return(row, acting_user=request.user, comment=comment)
+            row_return(row, acting_user=request.user, comment=comment, expected_version=seen)
             messages.success(request, _("已退回：%(row)s") % {"row": row})
         else:
-            row_reopen(row, acting_user=request.user, reason=comment)
+            row_reopen(row, acting_user=request.user, reason=comment, expected_version=seen)
             messages.success(request, _("已重新打开：%(row)s") % {"row": row})
         done = action in ("approve", "return")
-    except WorkflowError as exc:
+    except (WorkflowError, StaleValueError) as exc:
         messages.error(request, str(exc))
     if done and "inbox" in request.GET:
         # Reviewing from the inbox: on to the next item waiting under the same filter.
@@ -425,10 +426,16 @@ def inbox(request):
             pk__in=_ids(request.POST.getlist("qualitative_ids"))
         )
         for row in [*values, *reports]:
+            kind = "value" if isinstance(row, ReportedValue) else "qualitative"
+            seen = request.POST.get(f"{kind}_version_{row.pk}", "")
             try:
-                row_approve(row, acting_user=request.user)
+                row_approve(
+                    row,
+                    acting_user=request.user,
+                    expected_version=int(seen) if seen.isascii() and seen.isdigit() else None,
+                )
                 approved += 1
-            except WorkflowError as exc:
+            except (WorkflowError, StaleValueError) as exc:
                 failed.append(str(exc))
         if approved:
             messages.success(request, _("已审核通过 %(n)d 项。") % {"n": approved})
