@@ -26,6 +26,7 @@ from tests.factories import (
     DocumentFactory,
     IndicatorFactory,
     TargetFactory,
+    reported_value,
     scorecard,
 )
 
@@ -309,3 +310,19 @@ def test_the_api_assessment_marks_its_departments(people, marked):
     assert named[marked.office.code]["kind"] == "coordinating_office"
     assert named[marked.plain.code]["resolution_unconfirmed"] is False
     assert named[marked.plain.code]["unconfirmed_reasons"] == []
+
+
+def test_the_inbox_and_the_value_page_mark_the_department(people, login, marked):
+    rv = reported_value(
+        indicator=marked.indicator,
+        department=marked.kept,
+        period=f"{YEAR}Q2",
+        value="50",
+        state="submitted",
+    )
+    client = login(people.office)
+    inbox = client.get(reverse("reports:inbox")).content.decode()
+    row = next(r for r in inbox.split("<tr") if f'data-department="{marked.kept.code}"' in r)
+    assert unconfirmed_titles(row) == [KEPT]
+    page = client.get(reverse("reports:value_detail", args=[rv.pk])).content.decode()
+    assert unconfirmed_titles(page) == [KEPT]

@@ -50,7 +50,7 @@ def test_the_inbox_does_not_query_per_row(people, login, django_assert_num_queri
     _submit_values(people, 12)
     with django_assert_num_queries(few):
         client.get(url)
-    assert few <= 12
+    assert few <= 14  # the two of them for the departments' marks (departments/marks.py)
 
 
 def test_the_department_form_does_not_query_per_row(people, login, django_assert_num_queries):
