@@ -36,7 +36,6 @@ import argparse
 import http.client
 import os
 import random
-import subprocess
 import sys
 import threading
 import time
@@ -45,6 +44,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+from serving import fetch, office_session_cookie, serve  # noqa: E402
+
 DB_URL = os.environ.get("BENCH_API_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/qh_bench_api")
 REDIS_URL = os.environ.get("BENCH_API_REDIS_URL", "redis://127.0.0.1:6379/12")
 HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_API_PORT", "8124"))
@@ -63,17 +64,7 @@ def prepare(values: int) -> tuple[dict[str, str], int]:
         raise SystemExit(f"--values must be a multiple of {per_indicator:,}")
     gaps_bench._ensure_database(DB_URL)
     gaps_bench.setup_django(DB_URL)
-    from django.conf import settings
-    from django.contrib.auth import (
-        BACKEND_SESSION_KEY,
-        HASH_SESSION_KEY,
-        SESSION_KEY,
-        get_user_model,
-    )
-    from django.contrib.sessions.backends.db import SessionStore
-
     from api.services import api_token_create
-    from departments.services import membership_set
     from reports.gaps.services import gaps_compute
     from reports.models import GapResult, ReportedValue
 
@@ -85,17 +76,11 @@ def prepare(values: int) -> tuple[dict[str, str], int]:
         print("computing gap results …", flush=True)
         GapResult.objects.all().delete()
         gaps_compute()
-    user, _ = get_user_model().objects.get_or_create(username="bench-office")
-    membership_set(user=user, role="office")
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
+    user, cookie = office_session_cookie()
     _token, key = api_token_create(user=user, name="bench")
     headers = {
         "api": {"Authorization": f"Token {key}", "Accept": "application/json"},
-        "page": {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}"},
+        "page": {"Cookie": cookie},
     }
     return headers, count
 
@@ -104,60 +89,6 @@ def _migrated() -> bool:
     from django.db import connection
 
     return "reports_reportedvalue" in connection.introspection.table_names()
-
-
-def serve() -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": DB_URL,
-        "REDIS_URL": REDIS_URL,
-        "DJANGO_SETTINGS_MODULE": "qualityhub.settings.local",
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": HOST,
-        "LOG_LEVEL": "WARNING",
-        "API_THROTTLE_USER": "1000000/minute",
-    }
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "qualityhub.wsgi:application",
-            "--bind",
-            f"{HOST}:{PORT}",
-            "--workers",
-            str(WORKERS),
-            "--threads",
-            str(THREADS),
-            "--timeout",
-            "300",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection(HOST, PORT, timeout=2)
-            connection.request("GET", "/accounts/login/")
-            connection.getresponse().read()
-            return process
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise SystemExit("gunicorn did not start")
-
-
-def fetch(connection, url: str, headers: dict) -> tuple[int, int, float, float]:
-    """Status, payload bytes, time at the client, and the server's own time (Server-Timing)."""
-    started = time.perf_counter()
-    connection.request("GET", url, headers={**headers, "Host": HOST})
-    response = connection.getresponse()
-    body = response.read()
-    client = time.perf_counter() - started
-    timing = response.getheader("Server-Timing") or ""
-    server = float(timing.split("dur=")[1]) / 1000 if "dur=" in timing else client
-    return response.status, len(body), client, server
 
 
 def pct(samples: list[float], q: float) -> float:
@@ -195,12 +126,20 @@ def main() -> int:
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()  # an empty cache, warmed by the first requests
-    server = serve()
+    server = serve(
+        db_url=DB_URL,
+        redis_url=REDIS_URL,
+        host=HOST,
+        port=PORT,
+        workers=WORKERS,
+        threads=THREADS,
+        env={"API_THROTTLE_USER": "1000000/minute"},
+    )
     try:
         warm = http.client.HTTPConnection(HOST, PORT, timeout=300)
         sizes = {}
         for kind, (url, kind_headers) in kinds.items():
-            status, size, seconds, _server = fetch(warm, url(), kind_headers)
+            status, size, seconds, _server = fetch(warm, url(), kind_headers, HOST)
             sizes[kind] = size
             print(f"first request {kind}: {status}, {size:,} bytes, {seconds * 1000:.0f} ms (cold)")
             if status != 200:
@@ -220,7 +159,9 @@ def main() -> int:
                 i += 1
                 url, kind_headers = kinds[kind]
                 try:
-                    status, _size, seconds, server_seconds = fetch(connection, url(), kind_headers)
+                    status, _size, seconds, server_seconds = fetch(
+                        connection, url(), kind_headers, HOST
+                    )
                     ok = status == 200
                 except (OSError, http.client.HTTPException):
                     connection = http.client.HTTPConnection(HOST, PORT, timeout=120)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -26,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+from serving import fetch, office_session_cookie, serve  # noqa: E402
+
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/qualityhub_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8123"))
@@ -36,16 +37,6 @@ def prepare() -> tuple[str, list[str]]:
     import gaps as gaps_bench
 
     gaps_bench.setup_django(DB_URL)
-    from django.conf import settings
-    from django.contrib.auth import (
-        BACKEND_SESSION_KEY,
-        HASH_SESSION_KEY,
-        SESSION_KEY,
-        get_user_model,
-    )
-    from django.contrib.sessions.backends.db import SessionStore
-
-    from departments.services import membership_set
     from indicators.models import Indicator
     from reports.gaps.services import gaps_compute
     from reports.models import GapResult
@@ -54,70 +45,13 @@ def prepare() -> tuple[str, list[str]]:
     if not GapResult.objects.exists():
         print("computing gap results …", flush=True)
         gaps_compute()
-    user, _ = get_user_model().objects.get_or_create(username="bench-office")
-    membership_set(user=user, role="office")
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
+    _user, cookie = office_session_cookie()
     indicator = Indicator.objects.order_by("code").first()
     urls = [
         "/reports/overview/?period=2025Q4",
         f"/reports/indicators/{indicator.code}/",
     ]
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}", urls
-
-
-def serve() -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": DB_URL,
-        "REDIS_URL": REDIS_URL,
-        "DJANGO_SETTINGS_MODULE": "qualityhub.settings.local",
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": HOST,
-        "LOG_LEVEL": "WARNING",
-    }
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "qualityhub.wsgi:application",
-            "--bind",
-            f"{HOST}:{PORT}",
-            "--workers",
-            "4",
-            "--threads",
-            "2",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection(HOST, PORT, timeout=2)
-            connection.request("GET", "/accounts/login/")
-            connection.getresponse().read()
-            return process
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise SystemExit("gunicorn did not start")
-
-
-def fetch(connection, url: str, cookie: str) -> tuple[int, int, float, float]:
-    """Status, payload bytes, time at the client, and the server's own time (Server-Timing)."""
-    started = time.perf_counter()
-    connection.request("GET", url, headers={"Cookie": cookie, "Host": HOST})
-    response = connection.getresponse()
-    body = response.read()
-    client = time.perf_counter() - started
-    timing = response.getheader("Server-Timing") or ""
-    server = float(timing.split("dur=")[1]) / 1000 if "dur=" in timing else client
-    return response.status, len(body), client, server
+    return cookie, urls
 
 
 def main() -> int:
@@ -130,12 +64,12 @@ def main() -> int:
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()  # start with an empty cache, then warm it once
-    server = serve()
+    server = serve(db_url=DB_URL, redis_url=REDIS_URL, host=HOST, port=PORT)
     try:
         warm = http.client.HTTPConnection(HOST, PORT, timeout=120)
         sizes = {}
         for url in urls:
-            status, size, seconds, _server = fetch(warm, url, cookie)
+            status, size, seconds, _server = fetch(warm, url, {"Cookie": cookie}, HOST)
             sizes[url] = size
             print(f"first request {url}: {status}, {size:,} bytes, {seconds * 1000:.0f} ms (cold)")
             if status != 200:
@@ -153,7 +87,9 @@ def main() -> int:
                 url = urls[i % len(urls)]
                 i += 1
                 try:
-                    status, _size, seconds, server_seconds = fetch(connection, url, cookie)
+                    status, _size, seconds, server_seconds = fetch(
+                        connection, url, {"Cookie": cookie}, HOST
+                    )
                     ok = status == 200
                 except (OSError, http.client.HTTPException):
                     connection = http.client.HTTPConnection(HOST, PORT, timeout=30)
