@@ -35,73 +35,19 @@ from reports.exchange.dhis2 import CSV_COLUMNS, DEFAULT_COMBO_UID, read_dhis2
 from reports.models import ReportedValue, ReportedValueChange
 from reports.reporting.services import reported_value_followup_set
 from tests.factories import UserFactory, reported_value, reporting_period
+from tests.reports.test_dhis2 import DOCS_BULK_JSON, DOCS_SET_LEVEL_JSON
 
 from .conftest import QUARTER
 
 URL = reverse("api:dhis2-data-value-sets")
 
-# DOCS #webapi_sending_bulks_data_values ("Sending bulks of data values"), the JSON: period and
-# orgUnit on each value. Adapted: dataElement f7n9E0hX8qk → MFG_PRODUCT_PASS_RATE; periods
-# 201401, 201402 → 2024Q3, 2024Q4; orgUnits DiszpKrYNg8, FNnj3jKGS7i, Jkhdsf8sdf4 → AMR, AGRI,
-# DRC; values 12, 14, 16, 18 → 93.1, 94.1, 93.6, 94.8.
-DOCS_BULK_JSON = b"""{
-  "dataValues": [
-    {
-      "dataElement": "MFG_PRODUCT_PASS_RATE",
-      "period": "2024Q3",
-      "orgUnit": "AMR",
-      "value": "93.1"
-    },
-    {
-      "dataElement": "MFG_PRODUCT_PASS_RATE",
-      "period": "2024Q3",
-      "orgUnit": "AGRI",
-      "value": "94.1"
-    },
-    {
-      "dataElement": "MFG_PRODUCT_PASS_RATE",
-      "period": "2024Q4",
-      "orgUnit": "AMR",
-      "value": "93.6"
-    },
-    {
-      "dataElement": "MFG_PRODUCT_PASS_RATE",
-      "period": "2024Q4",
-      "orgUnit": "DRC",
-      "value": "94.8"
-    }
-  ]
-}"""
-
-# DOCS #webapi_sending_data_values ("Sending data values"), the JSON for one data set: period,
-# orgUnit, dataSet and completeDate on the set. Adapted: period 201401 → 2024Q3; orgUnit
-# DiszpKrYNg8 → AMR; dataElement f7n9E0hX8qk, Ix2HsbDMLea, eY5ehpbEsB7 → MFG_PRODUCT_PASS_RATE,
-# CONSUMER_GOODS_PASS_RATE, ESSENTIAL_DRUG_SAMPLING_PASS_RATE; values 1, 2, 3 → 93.9, 92.1, 98.6.
-DOCS_SET_LEVEL_JSON = b"""{
-  "dataSet": "pBOMPrpg1QX",
-  "completeDate": "2014-02-03",
-  "period": "2024Q3",
-  "orgUnit": "AMR",
-  "dataValues": [
-    {
-      "dataElement": "MFG_PRODUCT_PASS_RATE",
-      "value": "93.9"
-    },
-    {
-      "dataElement": "CONSUMER_GOODS_PASS_RATE",
-      "value": "92.1"
-    },
-    {
-      "dataElement": "ESSENTIAL_DRUG_SAMPLING_PASS_RATE",
-      "value": "98.6"
-    }
-  ]
-}"""
+# DHIS2's documentation examples, adapted to QualityHub's codes: the JSON ones are those the file
+# import is tested with (tests/reports/test_dhis2.py, where each names its source).
 
 # DOCS #webapi_sending_bulks_data_values, the CSV: today's header, six columns, every cell
 # quoted. Adapted: dataElement f7n9E0hX8qk, Ix2HsbDMLea, eY5ehpbEsB7 → the three indicators
-# above; period 201401 → 2024Q3; orgUnit DiszpKrYNg8 → AMR; both combos bRowv6yZOF2 →
-# HllvX50cXC0 (DHIS2's default); values 1, 2, 3 → 93.9, 92.1, 98.6.
+# of DOCS_SET_LEVEL_JSON; period 201401 → 2024Q3; orgUnit DiszpKrYNg8 → AMR; both combos
+# bRowv6yZOF2 → HllvX50cXC0 (DHIS2's default); values 1, 2, 3 → 93.9, 92.1, 98.6.
 DOCS_BULK_CSV = b"""\
 "dataelement","period","orgunit","categoryoptioncombo","attributeoptioncombo","value"
 "MFG_PRODUCT_PASS_RATE","2024Q3","AMR","HllvX50cXC0","HllvX50cXC0","93.9"
