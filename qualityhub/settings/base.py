@@ -113,7 +113,14 @@ else:
 
 CELERY_TASK_EAGER_PROPAGATES = True
 # A task whose worker died is delivered again once this many seconds have passed unacknowledged.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+# A worker looks for such deliveries about every CELERY_UNACKED_RESTORE_SECONDS (kombu's Redis
+# transport: its restore interval × throttle; kombu's own default is 10 × 10 s).
+_UNACKED_RESTORE_SECONDS = max(1, env_int("CELERY_UNACKED_RESTORE_SECONDS", 100))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    "unacked_restore_interval": min(10, _UNACKED_RESTORE_SECONDS),
+    "unacked_restore_throttle": max(1, _UNACKED_RESTORE_SECONDS // 10),
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

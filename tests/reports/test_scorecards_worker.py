@@ -69,7 +69,8 @@ def test_a_worker_killed_mid_render_leaves_no_snapshot_and_the_job_completes_on_
     reload_catalog, celery_worker_factory
 ):
     agri = Department.objects.get(code="AGRI")
-    quick_redelivery = {"CELERY_VISIBILITY_TIMEOUT": "3"}
+    # Undelivered after 3 s, and looked for every 2 s (kombu's default scan is every 100 s).
+    quick_redelivery = {"CELERY_VISIBILITY_TIMEOUT": "3", "CELERY_UNACKED_RESTORE_SECONDS": "2"}
     folder = Path(settings.MEDIA_ROOT) / "scorecards" / QUARTER / "AGRI"
     files_before = set(folder.iterdir()) if folder.exists() else set()
     doomed = celery_worker_factory(env={"QUALITYHUB_RENDER_PAUSE": "120", **quick_redelivery})
